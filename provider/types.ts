@@ -1,0 +1,177 @@
+/**
+ * Shared types of pulumi-dcs-jobs: the shapes every layer (client, waiter, resources, CLI, emulator)
+ * agrees on. Field names of raw API bodies follow `shared/dcs-api.md` exactly (snake_case).
+ */
+
+/** Statuses the job API documents. Others may appear: they are reported, never crashed on. */
+export type KnownJobStatus = "INIT" | "RUNNING" | "SUCCESS" | "FAIL";
+/** A job status: one of {@link KnownJobStatus} or a string the vendor added later. */
+export type JobStatus = KnownJobStatus | (string & {});
+
+/** Job types this package starts. The vendor extends the list: `jobType` is always a plain string. */
+export type KnownJobType = "masterStandbySwapJob" | "modifyClientIpTransJob";
+
+/** The raw body of `GET /v2/{project_id}/jobs/{job_id}` (ShowJobInfo). */
+export interface RawJobInfo {
+  job_id: string;
+  job_type: string;
+  status: string;
+  begin_time: string | null;
+  end_time: string | null;
+  fail_reason: string | null;
+  [extra: string]: unknown;
+}
+
+/** A DCS job, parsed: what the waiter resolves to and what resources expose. */
+export interface Job {
+  jobId: string;
+  jobType: string;
+  status: JobStatus;
+  /** `begin_time` as a Date, when the API gave one. */
+  beginTime?: Date;
+  /** `end_time` as a Date, when the job has ended and the API gave one. */
+  endTime?: Date;
+  /** `begin_time` exactly as the API sent it (milliseconds since the epoch, as a string). */
+  beginTimeRaw: string | null;
+  /** `end_time` exactly as the API sent it; empty or null while the job runs. */
+  endTimeRaw: string | null;
+  /** `endTime - beginTime` in milliseconds, when both are known. */
+  durationMs?: number;
+  failReason: string | null;
+  /** The body as received, for fields this package does not model. */
+  raw: RawJobInfo;
+}
+
+/** AK/SK credentials, optionally temporary (with a security token). */
+export interface AkSkCredentials {
+  accessKey: string;
+  secretKey: string;
+  securityToken?: string;
+}
+
+/** An IAM token, sent as `X-Auth-Token`. */
+export interface TokenCredentials {
+  token: string;
+}
+
+export type Credentials = AkSkCredentials | TokenCredentials;
+
+/** Which vendor cloud, which picks the endpoint template. */
+export type Cloud = "huaweicloud" | "otc";
+
+/** Per-call options every API method takes. */
+export interface CallOptions {
+  /** Aborts the call (and any retry wait) promptly, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+  /** Absolute deadline (epoch ms). No request is sent, and no retry wait ends, past it. */
+  deadline?: number;
+}
+
+/** What a start call (swap, pass-through) answers. */
+export interface StartedJob {
+  jobId: string;
+  /** The `X-Request-Id` of the answer that carried the job ID, when there was one. */
+  requestId?: string;
+  /**
+   * True when the start call's outcome was unknown (the connection broke after the request was sent)
+   * and the job was found in the background-task list instead of sending the request again.
+   */
+  reconciled?: boolean;
+}
+
+/** A background task (ListBackgroundTask), as the API sends it. */
+export interface RawBackgroundTask {
+  id: string;
+  name: string;
+  status: string;
+  created_at: string;
+  updated_at?: string | null;
+  user_name?: string | null;
+  user_id?: string | null;
+  params?: string | null;
+  details?: unknown;
+  enable_show?: boolean | null;
+  [extra: string]: unknown;
+}
+
+/** A background task, parsed. */
+export interface BackgroundTask {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: Date;
+  updatedAt?: Date;
+  userName?: string;
+  raw: RawBackgroundTask;
+}
+
+/** The time window of a task-list query. */
+export interface TaskWindow {
+  start: Date;
+  end: Date;
+  offset?: number;
+  limit?: number;
+}
+
+/** The subset of ShowInstance this package reads. Other fields are kept in `raw`. */
+export interface DcsInstance {
+  instanceId: string;
+  name?: string;
+  status: string;
+  engine?: string;
+  engineVersion?: string;
+  /** `single`, `ha`, `cluster`, `proxy`, `ha_rw_split`, ... */
+  cacheMode?: string;
+  transparentClientIpEnable?: boolean;
+  /** The operation in progress, when the API reports one. */
+  task?: string | null;
+  /** The master node after a swap, where the API gives it. */
+  masterNode?: string;
+  raw: Record<string, unknown>;
+}
+
+/** Reads a job: the one thing the waiter needs. {@link DcsClient} implements it. */
+export interface JobReader {
+  showJob(jobId: string, options?: CallOptions): Promise<Job>;
+}
+
+/** The DCS API client's public surface. */
+export interface DcsApi extends JobReader {
+  /** `PUT /v2/{project_id}/instances/{instance_id}/async-swap`. Not idempotent. */
+  swapMasterStandby(instanceId: string, options?: CallOptions): Promise<StartedJob>;
+  /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission`. */
+  setClientIpPassThrough(instanceId: string, enabled: boolean, options?: CallOptions): Promise<StartedJob>;
+  /** `GET /v2/{project_id}/instances/{instance_id}`. */
+  showInstance(instanceId: string, options?: CallOptions): Promise<DcsInstance>;
+  /** `GET /v2/{project_id}/instances/{instance_id}/tasks`. */
+  listTasks(instanceId: string, window: TaskWindow, options?: CallOptions): Promise<BackgroundTask[]>;
+}
+
+/** A progress event of {@link JobReader} polling, passed to `onProgress`. */
+export interface WaitProgress {
+  kind: "poll" | "status-change" | "poll-error";
+  jobId: string;
+  /** The latest job seen, if any poll has answered yet. */
+  job?: Job;
+  /** The status before this change (for `status-change`). */
+  previousStatus?: JobStatus;
+  /** Polls sent so far. */
+  polls: number;
+  /** Milliseconds since the wait started. */
+  elapsedMs: number;
+  /** For `poll-error`: the transient error that the waiter will ride out. */
+  error?: Error;
+  /** Milliseconds until the next poll. */
+  nextPollInMs?: number;
+}
+
+/** A log entry from the client (one per HTTP exchange). Never contains secrets. */
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status?: number;
+  durationMs: number;
+  attempt: number;
+  requestId?: string;
+  error?: string;
+}
