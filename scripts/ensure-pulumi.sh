@@ -29,8 +29,16 @@ if command -v pulumi >/dev/null 2>&1 && version_ok "$(command -v pulumi)"; then
   log "using $(command -v pulumi) ($(pulumi version))"
   dirname "$(command -v pulumi)"; exit 0
 fi
+# The engine looks for the dynamic-provider launcher on PATH, then beside the CLI. It ships in the
+# @pulumi/pulumi npm package and only resolves that package from the program's folder, so a copy is portable.
+add_launcher() {
+  local launcher="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  [ -f "$launcher" ] && cp "$launcher" "$1/pulumi-resource-pulumi-nodejs" && chmod +x "$1/pulumi-resource-pulumi-nodejs"
+  return 0
+}
 if [ -x "$cache/bin/pulumi" ] && version_ok "$cache/bin/pulumi"; then
   log "using cached engine $cache/bin/pulumi"
+  add_launcher "$cache/bin"
   echo "$cache/bin"; exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -71,4 +79,6 @@ GO
 )
 log "built in $(( $(date +%s) - start )) s; $(du -sh "$cache/bin/pulumi" | cut -f1) binary"
 version_ok "$cache/bin/pulumi" || { log "built binary reports $("$cache/bin/pulumi" version)"; exit 1; }
+add_launcher "$cache/bin"
+log "disk: $(du -sh "$cache/bin" | cut -f1) in $cache/bin; Go module cache $(du -sh "$(go env GOMODCACHE)" 2>/dev/null | cut -f1), build cache $(du -sh "$(go env GOCACHE)" 2>/dev/null | cut -f1)"
 echo "$cache/bin"

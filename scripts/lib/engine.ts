@@ -1,0 +1,128 @@
+/**
+ * Runs Pulumi programs on the real engine, offline: a CLI built by scripts/ensure-pulumi.sh, a local file
+ * backend, no update checks or plugin downloads. Shared by the demo and the end-to-end tests.
+ *
+ * Programs run inline (Automation API): the Node.js language host cannot be built here (its Go module has no
+ * version tags the proxy serves), and inline programs do not need it: this process serves the program to the
+ * engine. Everything else — planning, diffing against state, the dynamic-provider host running the serialized
+ * provider in its own process, cancellation — is the real engine.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack, type PulumiFn } from "@pulumi/pulumi/automation";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** The folder holding the `pulumi` CLI; builds it on first use (minutes) and caches it. */
+export function ensureEngineBin(): string {
+  const given = process.env.PULUMI_DCS_JOBS_ENGINE_BIN;
+  if (given && fs.existsSync(path.join(given, "pulumi"))) return given;
+  const out = execFileSync("bash", [path.join(repoRoot, "scripts", "ensure-pulumi.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const bin = out.trim().split("\n").pop()!;
+  process.env.PULUMI_DCS_JOBS_ENGINE_BIN = bin;
+  return bin;
+}
+
+/** A stack config value; secrets are encrypted in state with the stack's passphrase. */
+export type ConfigInput = string | { value: string; secret?: boolean };
+
+export interface OpenStackOptions {
+  stackName: string;
+  program: PulumiFn;
+  /** The program folder: the dynamic-provider host runs there and resolves packages from it. */
+  workDir: string;
+  /** Project name; with no Pulumi.yaml in workDir, one is written. */
+  projectName?: string;
+  /** Where the file backend keeps state (default: `<workDir>/.pulumi-state`). */
+  stateDir?: string;
+  config?: Record<string, ConfigInput>;
+  /** Extra environment for the engine and the provider host. */
+  env?: Record<string, string>;
+}
+
+export interface EngineStack {
+  stack: Stack;
+  stateDir: string;
+  /** The environment the engine runs with (no credentials in it). */
+  env: Record<string, string>;
+  /** PIDs of `pulumi` CLI processes this process has running now. */
+  cliPids(): number[];
+  /** `pulumi stack export` as text: what the state file holds. */
+  exportState(): Promise<string>;
+  /** Removes the stack and its state; ignores a stack that was never created. */
+  dispose(): Promise<void>;
+}
+
+export const ENGINE_PASSPHRASE = "pulumi-dcs-jobs-local-passphrase";
+
+export async function openStack(options: OpenStackOptions): Promise<EngineStack> {
+  const bin = ensureEngineBin();
+  const stateDir = options.stateDir ?? path.join(options.workDir, ".pulumi-state");
+  fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
+  const env: Record<string, string> = {
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_HOME: path.join(stateDir, "home"),
+    PULUMI_CONFIG_PASSPHRASE: ENGINE_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    // The launcher for the dynamic-provider host sits beside the CLI.
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    ...options.env,
+  };
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
+  const workspace = await LocalWorkspace.create({
+    workDir: options.workDir,
+    program: options.program,
+    envVars: env,
+    pulumiCommand,
+    ...(fs.existsSync(path.join(options.workDir, "Pulumi.yaml"))
+      ? {}
+      : { projectSettings: { name: options.projectName ?? "dcs-jobs", runtime: "nodejs" as const } }),
+  });
+  const stack = await Stack.createOrSelect(options.stackName, workspace);
+  if (options.config) {
+    const all: Record<string, { value: string; secret?: boolean }> = {};
+    for (const [k, v] of Object.entries(options.config)) all[k] = typeof v === "string" ? { value: v } : v;
+    await stack.setAllConfig(all);
+  }
+  return {
+    stack,
+    stateDir,
+    env,
+    cliPids: () => {
+      try {
+        return execFileSync("pgrep", ["-P", String(process.pid), "-x", "pulumi"], { encoding: "utf8" })
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map(Number);
+      } catch {
+        return [];
+      }
+    },
+    exportState: async () => JSON.stringify(await stack.exportStack()),
+    dispose: async () => {
+      try {
+        await stack.workspace.removeStack(options.stackName, { force: true });
+      } catch {
+        /* never created, or already gone */
+      }
+    },
+  };
+}
+
+/** A fresh folder under the repository (so the provider host resolves this package), removed by the caller. */
+export function makeWorkDir(prefix: string): string {
+  const base = path.join(repoRoot, ".e2e");
+  fs.mkdirSync(base, { recursive: true });
+  return fs.mkdtempSync(path.join(base, `${prefix}-`));
+}
+
+export const tmpRoot = os.tmpdir();
