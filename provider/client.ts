@@ -1,0 +1,505 @@
+/**
+ * The DCS API client: signs requests (AK/SK or IAM token), paces them through the shared rate budget,
+ * retries what is safe to retry, parses every answer with zod, and never sends a non-idempotent start
+ * call twice when its first outcome is unknown (it reconciles through the background-task list).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { z } from "zod";
+import { resolveClientConfig, assertInstanceId, assertJobId, type DcsClientOptions, type ResolvedClientConfig, type Env } from "./config";
+import { ConfigError, DcsApiError, DcsJobsError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError } from "./errors";
+import { getDispatcher, loadCaFile, sendHttp, type HttpResponse } from "./http";
+import { rateLimiterFor, type RateLimiter } from "./rate-limit";
+import {
+  classifyStartFailure,
+  isInstanceBusy,
+  isRetryableRead,
+  parseRetryAfter,
+  planRetryDelay,
+  sleep,
+  type BackoffOptions,
+} from "./retry-policy";
+import {
+  InstanceSchema,
+  JobInfoSchema,
+  StartAnswerSchema,
+  TaskListSchema,
+  describeIssues,
+  parseErrorBody,
+  toInstance,
+  toJob,
+  toTask,
+} from "./schemas";
+import { signRequest } from "./signer";
+import type { BackgroundTask, CallOptions, DcsApi, DcsInstance, Job, KnownJobType, StartedJob, TaskWindow } from "./types";
+
+export type { DcsClientOptions } from "./config";
+
+/** Clock skew allowed on each side of the reconciliation window. */
+export const RECONCILE_SKEW_MS = 60_000;
+
+/** Page size when listing tasks for reconciliation. */
+const RECONCILE_PAGE = 50;
+
+/** An answer with its request ID. */
+interface Exchange extends HttpResponse {
+  requestId?: string;
+}
+
+/** Per-exchange hooks of {@link DcsClient.exchange}. */
+interface ExchangeHooks {
+  /** Called right before the request goes to the network. */
+  onDispatch?: () => void;
+}
+
+/** p-retry is ESM-only: TypeScript keeps this `import()` as a real dynamic import in CommonJS output. */
+const importPRetry = () => import("p-retry");
+let pRetryModule: ReturnType<typeof importPRetry> | undefined;
+/** Loads p-retry once. */
+function loadPRetry(): ReturnType<typeof importPRetry> {
+  pRetryModule ??= importPRetry();
+  return pRetryModule;
+}
+
+let version: string | undefined;
+/** This package's version, from its package.json (source: one level up; dist: one level up too). */
+export function packageVersion(): string {
+  if (version !== undefined) return version;
+  for (const rel of ["..", join("..", "..")]) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, rel, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "pulumi-dcs-jobs" && pkg.version) return (version = pkg.version);
+    } catch {
+      // try the next candidate
+    }
+  }
+  return (version = "0.0.0");
+}
+
+/** `Date` to the task list's UTC `yyyyMMddHHmmss`. */
+export function formatTaskTime(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+/** A short, tag-stripped excerpt of a non-JSON body (an HTML proxy page). */
+export function bodyExcerpt(body: string, max = 200): string {
+  const text = body
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ")
+    .replace(/<!--[\s\S]*?-->/g, " ")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (text === "") return "(empty body)";
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * The DCS API client. Construction resolves and checks the configuration (throwing a
+ * {@link ConfigError} before any call); every method validates its IDs before sending anything.
+ */
+export class DcsClient implements DcsApi {
+  /** The endpoint in use (origin plus optional base path). */
+  readonly endpoint: string;
+  /** The project ID in every path. */
+  readonly projectId: string;
+  /** The resolved configuration (holds credentials: do not log it). */
+  private readonly config: ResolvedClientConfig;
+  private readonly limiter?: RateLimiter;
+  private readonly ca?: string;
+  private readonly userAgent: string;
+  private readonly secrets: string[];
+  private closed = false;
+
+  constructor(options: DcsClientOptions = {}, env: Env = process.env) {
+    this.config = resolveClientConfig(options, env);
+    this.endpoint = this.config.endpoint;
+    this.projectId = this.config.projectId;
+    const caParts = [this.config.caFile ? loadCaFile(this.config.caFile) : undefined, this.config.ca].filter((x): x is string => !!x);
+    this.ca = caParts.length ? caParts.join("\n") : undefined;
+    // The emulator (loopback) is not the vendor gateway: no budget unless asked for explicitly.
+    const budget = this.config.loopback && options.rateLimit === undefined ? undefined : this.config.rateLimit;
+    if (budget) this.limiter = rateLimiterFor(this.endpoint, budget);
+    this.userAgent = this.config.userAgent ?? `pulumi-dcs-jobs/${packageVersion()}`;
+    const c = this.config.credentials;
+    this.secrets = ("token" in c ? [c.token] : [c.secretKey, c.securityToken ?? ""]).filter((s) => s.length >= 4);
+  }
+
+  /** `GET /v2/{project_id}/jobs/{job_id}`: one read of a job. Retries network errors, 429 and 5xx. */
+  async showJob(jobId: string, options: CallOptions = {}): Promise<Job> {
+    assertJobId(jobId);
+    const path = `/v2/${this.projectId}/jobs/${encodeURIComponent(jobId)}`;
+    const body = await this.read(path, undefined, JobInfoSchema, options);
+    return toJob(body);
+  }
+
+  /** `GET /v2/{project_id}/instances/{instance_id}`. */
+  async showInstance(instanceId: string, options: CallOptions = {}): Promise<DcsInstance> {
+    assertInstanceId(instanceId);
+    const path = `/v2/${this.projectId}/instances/${instanceId}`;
+    return toInstance(await this.read(path, undefined, InstanceSchema, options));
+  }
+
+  /** `GET /v2/{project_id}/instances/{instance_id}/tasks` for one window (UTC `yyyyMMddHHmmss`). */
+  async listTasks(instanceId: string, window: TaskWindow, options: CallOptions = {}): Promise<BackgroundTask[]> {
+    assertInstanceId(instanceId);
+    if (!(window.start instanceof Date) || !(window.end instanceof Date) || Number.isNaN(window.start.getTime()) || Number.isNaN(window.end.getTime())) {
+      throw new ConfigError("listTasks needs a window with valid `start` and `end` dates.");
+    }
+    const query: Record<string, string> = {};
+    if (window.offset !== undefined) query.offset = String(window.offset);
+    if (window.limit !== undefined) query.limit = String(window.limit);
+    query.start_time = formatTaskTime(window.start);
+    query.end_time = formatTaskTime(window.end);
+    const path = `/v2/${this.projectId}/instances/${instanceId}/tasks`;
+    const body = await this.read(path, query, TaskListSchema, options);
+    return (body.tasks ?? []).map(toTask);
+  }
+
+  /**
+   * `PUT /v2/{project_id}/instances/{instance_id}/async-swap` (no body). Not idempotent: a second swap
+   * swaps back, so this never resends once the request may have arrived.
+   */
+  async swapMasterStandby(instanceId: string, options: CallOptions = {}): Promise<StartedJob> {
+    assertInstanceId(instanceId);
+    const path = `/v2/${this.projectId}/instances/${instanceId}/async-swap`;
+    return this.start("masterStandbySwapJob", instanceId, path, undefined, options);
+  }
+
+  /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission` (no `instances/` segment). */
+  async setClientIpPassThrough(instanceId: string, enabled: boolean, options: CallOptions = {}): Promise<StartedJob> {
+    assertInstanceId(instanceId);
+    if (typeof enabled !== "boolean") throw new ConfigError(`setClientIpPassThrough needs enabled: true or false, got ${typeof enabled}.`);
+    const path = `/v2/${this.projectId}/${instanceId}/client-ip-transparent-transmission`;
+    return this.start("modifyClientIpTransJob", instanceId, path, JSON.stringify({ transparent_client_ip_enable: enabled }), options);
+  }
+
+  /**
+   * Marks the client closed: later calls reject. The keep-alive pool is process-wide and shared with
+   * other clients, so it stays open (`closeAllDispatchers()` in http.ts ends it).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  private async read<S extends z.ZodType>(path: string, query: Record<string, string> | undefined, schema: S, options: CallOptions): Promise<z.infer<S>> {
+    const { default: pRetry } = await loadPRetry();
+    const backoff: BackoffOptions = { baseMs: this.config.retry.baseDelayMs, capMs: this.config.retry.maxDelayMs };
+    let retriesUsed = 0;
+    return pRetry(
+      async (attempt) => {
+        const res = await this.exchange("GET", path, query, undefined, options, attempt);
+        return this.parse(res, "GET", path, schema);
+      },
+      {
+        retries: this.config.retry.retries,
+        minTimeout: 0,
+        maxTimeout: 0,
+        signal: options.signal,
+        shouldRetry: async ({ error }) => {
+          if (!isRetryableRead(error)) return false;
+          const plan = planRetryDelay({
+            attempt: retriesUsed++,
+            backoff,
+            retryAfterMs: error instanceof DcsApiError ? parseRetryAfter(error.retryAfter) : undefined,
+            now: Date.now(),
+            deadline: options.deadline,
+          });
+          if (!plan.retry) return false;
+          await sleep(plan.delayMs, options.signal);
+          return true;
+        },
+      },
+    );
+  }
+
+  // ---- start calls -------------------------------------------------------------------------------
+
+  private async start(kind: KnownJobType, instanceId: string, path: string, body: string | undefined, options: CallOptions): Promise<StartedJob> {
+    const { default: pRetry } = await loadPRetry();
+    const retry = this.config.retry;
+    const busyDeadline = options.deadline ?? Date.now() + retry.busyTimeoutMs;
+    let sendRetries = 0;
+    let busyRetries = 0;
+    /** When the first request that may have reached the server left. */
+    let sentAt: number | undefined;
+    let lastDispatchAt = 0;
+    /** True while the current attempt's request is (or may be) on the wire. */
+    let dispatched = false;
+    const hooks: ExchangeHooks = {
+      onDispatch: () => {
+        lastDispatchAt = Date.now();
+        dispatched = true;
+      },
+    };
+
+    try {
+      return await pRetry(
+        async (attempt) => {
+          dispatched = false;
+          const res = await this.exchange("PUT", path, undefined, body, options, attempt, hooks);
+          const answer = this.parse(res, "PUT", path, StartAnswerSchema);
+          return { jobId: answer.job_id, ...(res.requestId ? { requestId: res.requestId } : {}) };
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: 0,
+          maxTimeout: 0,
+          signal: options.signal,
+          shouldRetry: async ({ error }) => {
+            if (classifyStartFailure(error) !== "retry") return false;
+            const busy = isInstanceBusy(error);
+            if (!busy && sendRetries >= retry.retries) return false;
+            const plan = planRetryDelay({
+              attempt: busy ? busyRetries++ : sendRetries++,
+              backoff: busy ? { baseMs: retry.busyBaseDelayMs, capMs: retry.busyMaxDelayMs } : { baseMs: retry.baseDelayMs, capMs: retry.maxDelayMs },
+              retryAfterMs: error instanceof DcsApiError ? parseRetryAfter(error.retryAfter) : undefined,
+              now: Date.now(),
+              deadline: busy ? busyDeadline : options.deadline,
+            });
+            if (!plan.retry) return false;
+            await sleep(plan.delayMs, options.signal);
+            return true;
+          },
+          onFailedAttempt: ({ error }) => {
+            if (sentAt === undefined && classifyStartFailure(error) === "reconcile") sentAt = lastDispatchAt;
+          },
+        },
+      );
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      if (isDeadlineAbort(error) && dispatched) {
+        // The deadline cut a request in flight: it may have started, and no time is left to look.
+        throw this.outcomeUnknown(kind, instanceId, lastDispatchAt, error, "the call's deadline passed while waiting for the answer");
+      }
+      if (classifyStartFailure(error) !== "reconcile") throw error;
+      return this.reconcile(kind, instanceId, sentAt ?? lastDispatchAt, error, options);
+    }
+  }
+
+  /**
+   * Looks for the task a start call may have created: a task of the same kind created in
+   * `[sentAt - skew, now + skew]`. Exactly one: that is the job. None or several: unknown.
+   */
+  private async reconcile(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, options: CallOptions): Promise<StartedJob> {
+    const from = sentAt - RECONCILE_SKEW_MS;
+    let matches: BackgroundTask[] = [];
+    // The task list may lag the operation by a moment: look twice before calling it "none".
+    for (let look = 0; look < 2; look++) {
+      if (look > 0) {
+        const pause = this.config.retry.baseDelayMs * 4;
+        if (options.deadline !== undefined && Date.now() + pause >= options.deadline) break;
+        await sleep(pause, options.signal);
+      }
+      const to = Date.now() + RECONCILE_SKEW_MS;
+      let tasks: BackgroundTask[];
+      try {
+        tasks = await this.listAllTasks(instanceId, { start: new Date(from), end: new Date(to) }, options);
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        const why = e instanceof Error ? e.message : String(e);
+        throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list could not be read (${why})`);
+      }
+      matches = tasks.filter((t) => t.name === kind && t.createdAt.getTime() >= from && t.createdAt.getTime() <= to);
+      if (matches.length > 0) break;
+    }
+    if (matches.length === 1) return { jobId: matches[0]!.id, reconciled: true };
+    const found = matches.length === 0 ? `no ${kind} task` : `${matches.length} ${kind} tasks (${matches.map((t) => t.id).join(", ")})`;
+    throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list shows ${found} in that window`);
+  }
+
+  private async listAllTasks(instanceId: string, window: TaskWindow, options: CallOptions): Promise<BackgroundTask[]> {
+    const all: BackgroundTask[] = [];
+    for (let offset = 0; offset < 1000; offset += RECONCILE_PAGE) {
+      const page = await this.listTasks(instanceId, { ...window, offset, limit: RECONCILE_PAGE }, options);
+      all.push(...page);
+      if (page.length < RECONCILE_PAGE) break;
+    }
+    return all;
+  }
+
+  private outcomeUnknown(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, finding: string): OperationOutcomeUnknownError {
+    const what = kind === "masterStandbySwapJob" ? "master/standby switchover" : "client IP pass-through change";
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const at = new Date(sentAt).toISOString();
+    return new OperationOutcomeUnknownError(
+      `The ${what} of DCS instance ${instanceId} may have started: the request was sent at ${at} but ${why}, ` +
+        `and ${finding}. It was NOT sent again (it is not idempotent). Check before retrying: the instance's ` +
+        `Background Tasks in the DCS console, the task list (GET /v2/${this.projectId}/instances/${instanceId}/tasks), ` +
+        `and \`dcs-jobs show <job-id>\` for any ${kind} job found there.`,
+      instanceId,
+      kind,
+      { cause },
+    );
+  }
+
+  // ---- one exchange ------------------------------------------------------------------------------
+
+  /** Sends one request (after the rate budget) and returns any 2xx; other statuses become {@link DcsApiError}. */
+  private async exchange(
+    method: string,
+    path: string,
+    query: Record<string, string> | undefined,
+    body: string | undefined,
+    options: CallOptions,
+    attempt: number,
+    hooks: ExchangeHooks = {},
+  ): Promise<Exchange> {
+    if (this.closed) throw new DcsJobsError("This DcsClient has been closed.");
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (options.deadline !== undefined && Date.now() >= options.deadline) {
+      throw new DOMException(`The call's deadline passed before ${method} ${path} was sent.`, "TimeoutError");
+    }
+    await this.limiter?.acquire({ signal: options.signal, deadline: options.deadline });
+
+    const qs = query ? new URLSearchParams(query).toString() : "";
+    const url = `${this.endpoint}${path}${qs ? `?${qs}` : ""}`;
+    const headers = this.headersFor(method, url, body);
+    const started = Date.now();
+    let res: HttpResponse;
+    try {
+      hooks.onDispatch?.();
+      res = await sendHttp(getDispatcher(this.httpSettings()), { method, url, headers, body, signal: options.signal, deadline: options.deadline, pathForErrors: path });
+    } catch (e) {
+      const error = e instanceof DcsNetworkError ? this.scrubNetworkError(e) : e;
+      this.log({ method, path, durationMs: Date.now() - started, attempt, error: errorText(error) });
+      throw error;
+    }
+    const requestId = res.headers["x-request-id"] ?? undefined;
+    const out: Exchange = { ...res, ...(requestId ? { requestId } : {}) };
+    if (res.status >= 200 && res.status < 300) {
+      this.log({ method, path, status: res.status, durationMs: Date.now() - started, attempt, requestId });
+      return out;
+    }
+    const error = this.apiError(out, method, path);
+    this.log({ method, path, status: res.status, durationMs: Date.now() - started, attempt, requestId: error.requestId, error: error.message });
+    throw error;
+  }
+
+  private httpSettings() {
+    return {
+      connectTimeoutMs: this.config.timeouts.connectMs,
+      headersTimeoutMs: this.config.timeouts.headersMs,
+      bodyTimeoutMs: this.config.timeouts.bodyMs,
+      ca: this.ca,
+      direct: this.config.loopback,
+    };
+  }
+
+  /** Headers for one request: the fixed ones plus the signature (AK/SK) or `X-Auth-Token`. */
+  private headersFor(method: string, url: string, body: string | undefined): Record<string, string> {
+    const base: Record<string, string> = {
+      "Content-Type": "application/json",
+      "X-Project-Id": this.projectId,
+    };
+    const c = this.config.credentials;
+    let headers: Record<string, string>;
+    if ("token" in c) {
+      headers = { ...base, "X-Auth-Token": c.token };
+    } else {
+      // The signer adds X-Sdk-Date, Host, X-Security-Token (temporary credentials) and Authorization,
+      // and signs every header given to it: User-Agent is added after, unsigned.
+      const signed = signRequest({ method, url, headers: base, body: body ?? "" }, c);
+      headers = { ...base, ...signed };
+    }
+    headers["User-Agent"] = this.userAgent;
+    // One entry per header name, whatever casing the signer used; undici sets Host from the URL.
+    const merged: Record<string, string> = {};
+    const names = new Map<string, string>();
+    for (const [k, v] of Object.entries(headers)) {
+      const lower = k.toLowerCase();
+      if (lower === "host") continue;
+      const prev = names.get(lower);
+      if (prev !== undefined) delete merged[prev];
+      names.set(lower, k);
+      merged[k] = v;
+    }
+    return merged;
+  }
+
+  /** Turns a non-2xx answer into a {@link DcsApiError}, with secrets scrubbed from anything echoed. */
+  private apiError(res: Exchange, method: string, path: string): DcsApiError {
+    let parsed: ReturnType<typeof parseErrorBody>;
+    let excerpt: string | undefined;
+    // Scrub the whole body before cutting an excerpt, so no prefix of a secret survives the cut.
+    const text = this.scrub(res.body);
+    try {
+      parsed = parseErrorBody(JSON.parse(text));
+      if (!parsed) excerpt = bodyExcerpt(text);
+    } catch {
+      excerpt = text.trim() === "" ? undefined : bodyExcerpt(text);
+    }
+    return new DcsApiError({
+      status: res.status,
+      errorCode: parsed?.code ? this.scrub(parsed.code) : undefined,
+      errorMsg: parsed?.message ? this.scrub(parsed.message.slice(0, 500)) : undefined,
+      requestId: res.requestId ?? parsed?.requestId,
+      method,
+      path,
+      retryable: res.status === 429 || (res.status >= 500 && res.status !== 501),
+      retryAfter: res.headers["retry-after"],
+      bodyExcerpt: excerpt ? this.scrub(excerpt) : undefined,
+    });
+  }
+
+  /** Parses a 2xx JSON body with `schema`; anything else is a {@link DcsResponseError}. */
+  private parse<S extends z.ZodType>(res: Exchange, method: string, path: string, schema: S): z.infer<S> {
+    const where = `${method} ${path} (HTTP ${res.status}, ${res.requestId ? `request ${res.requestId}` : "no request ID"})`;
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body);
+    } catch {
+      throw new DcsResponseError(`${where} answered with a body that is not JSON: ${bodyExcerpt(this.scrub(res.body), 120)}`, method, path, res.requestId);
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+      throw new DcsResponseError(`${where} answered with an unexpected body: ${describeIssues(result.error)}`, method, path, res.requestId);
+    }
+    return result.data;
+  }
+
+  /**
+   * Replaces anything secret a server may echo back (a debugging proxy printing the request headers):
+   * this client's secrets, and the values of auth headers and signatures whatever they are.
+   */
+  private scrub(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join("[redacted]");
+    return redactAuthValues(out);
+  }
+
+  private scrubNetworkError(e: DcsNetworkError): DcsNetworkError {
+    const msg = this.scrub(e.message);
+    return msg === e.message ? e : new DcsNetworkError(msg, e.method, e.path, e.notSent, { cause: e.cause });
+  }
+
+  private log(entry: Parameters<NonNullable<DcsClientOptions["onRequest"]>>[0]): void {
+    if (!this.config.onRequest) return;
+    try {
+      this.config.onRequest(entry);
+    } catch {
+      // A logging hook must not break the call.
+    }
+  }
+}
+
+/** Redacts the values of auth headers (`x-auth-token`, `x-security-token`, `authorization`) and signatures in free text. */
+export function redactAuthValues(text: string): string {
+  return text
+    .replace(/(x-auth-token|x-security-token|x-subject-token|authorization)(["']?\s*[:=]\s*["']?)([^"'\r\n,}]+)/gi, "$1$2[redacted]")
+    .replace(/(Signature=)[0-9a-f]{16,}/gi, "$1[redacted]");
+}
+
+function isDeadlineAbort(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "TimeoutError";
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

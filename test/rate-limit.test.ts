@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { RateLimiter, RateLimitDeadlineError, rateLimiterFor, refill, resetRateLimiters, takeToken } from "../provider/rate-limit";
+
+const cfg = { requestsPerSecond: 2, burst: 3 };
+
+describe("token bucket arithmetic", () => {
+  it("spends the burst at once, then queues one interval per request", () => {
+    let state = { tokens: 3, updatedAt: 0 };
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = takeToken(state, 0, cfg);
+      state = r.state;
+      waits.push(r.waitMs);
+    }
+    expect(waits).toEqual([0, 0, 0, 500, 1_000, 1_500]);
+  });
+
+  it("refills at the rate, never above the burst", () => {
+    expect(refill({ tokens: 0, updatedAt: 0 }, 1_000, cfg).tokens).toBe(2);
+    expect(refill({ tokens: 0, updatedAt: 0 }, 60_000, cfg).tokens).toBe(3);
+    expect(refill({ tokens: -2, updatedAt: 0 }, 500, cfg).tokens).toBe(-1);
+    // A clock that steps back does not mint tokens.
+    expect(refill({ tokens: 1, updatedAt: 1_000 }, 0, cfg)).toEqual({ tokens: 1, updatedAt: 1_000 });
+  });
+});
+
+describe("RateLimiter", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    resetRateLimiters();
+  });
+
+  it("makes callers over the budget wait (fake timers)", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
+    await limiter.acquire();
+    let second = false;
+    const p = limiter.acquire().then(() => (second = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(second).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await p;
+    expect(second).toBe(true);
+  });
+
+  it("refuses at once when the token would come after the deadline, and frees it", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
+    await limiter.acquire();
+    await expect(limiter.acquire({ deadline: 500 })).rejects.toBeInstanceOf(RateLimitDeadlineError);
+    // The refused caller did not keep a reservation: the next one waits one interval, not two.
+    const p = limiter.acquire();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(p).resolves.toBeUndefined();
+  });
+
+  it("stops waiting at once on abort and gives the token back", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
+    await limiter.acquire();
+    const ac = new AbortController();
+    const p = limiter.acquire({ signal: ac.signal });
+    const reason = new Error("cancelled");
+    ac.abort(reason);
+    await expect(p).rejects.toBe(reason);
+    let third = false;
+    const q = limiter.acquire().then(() => (third = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await q;
+    expect(third).toBe(true);
+  });
+
+  it("is shared per endpoint and keeps the stricter budget", () => {
+    const a = rateLimiterFor("https://dcs.x", { requestsPerSecond: 10, burst: 10 });
+    const b = rateLimiterFor("https://dcs.x", { requestsPerSecond: 2, burst: 4 });
+    expect(a).toBe(b);
+    expect(a.config).toEqual({ requestsPerSecond: 2, burst: 4 });
+    expect(rateLimiterFor("https://dcs.y", cfg)).not.toBe(a);
+  });
+});
