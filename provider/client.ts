@@ -358,7 +358,13 @@ export class DcsClient implements DcsApi {
     }
     await this.limiter?.acquire({ signal: options.signal, deadline: options.deadline });
 
-    const qs = query ? new URLSearchParams(query).toString() : "";
+    // encodeURIComponent, not URLSearchParams: the latter sends a space as "+", which the signer (like the
+    // gateway's reference signer) reads as a literal plus.
+    const qs = query
+      ? Object.entries(query)
+          .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+          .join("&")
+      : "";
     const url = `${this.endpoint}${path}${qs ? `?${qs}` : ""}`;
     const headers = this.headersFor(method, url, body);
     const started = Date.now();
