@@ -1,0 +1,291 @@
+/**
+ * The project's own client (`DcsClient`) and waiter (`waitForJob`) against the emulator over real
+ * sockets on 127.0.0.1, through every fault the emulator can inject. The waiter runs on a clock that
+ * advances the emulator's manual clock instead of sleeping, so a 20 s job takes milliseconds and every
+ * status is exact; the client's own retry waits (Retry-After, backoff) are real and kept short.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DcsClient } from "../provider/client";
+import type { DcsClientOptions } from "../provider/config";
+import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError, OperationOutcomeUnknownError } from "../provider/errors";
+import { EMULATOR_INSTANCE_IDS as IDS, ManualClock, RealClock, manualClock, startEmulator, type RunningEmulator } from "../provider/emulator";
+import type { RequestLogEntry, WaitProgress } from "../provider/types";
+import { waitForJob, type WaitClock } from "../provider/waiter/wait";
+
+let emu: RunningEmulator;
+let clock: ManualClock;
+let log: RequestLogEntry[];
+
+beforeEach(async () => {
+  // Real time at the start: the client reconciles through a task-list window built from its own clock.
+  clock = manualClock(Date.now());
+  emu = await startEmulator({ clock });
+  log = [];
+});
+afterEach(async () => {
+  await emu.stop();
+});
+
+function client(over: Partial<DcsClientOptions> = {}): DcsClient {
+  return new DcsClient(
+    {
+      endpoint: emu.url,
+      projectId: emu.projectId,
+      credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey },
+      retry: { retries: 3, baseDelayMs: 20, maxDelayMs: 200, busyTimeoutMs: 5_000, busyBaseDelayMs: 50, busyMaxDelayMs: 200 },
+      onRequest: (e) => log.push(e),
+      ...over,
+    },
+    {},
+  );
+}
+
+/** A waiter clock on the emulator's manual clock: sleeping advances emulated time, at once. */
+function emulatedWaitClock(c: ManualClock): WaitClock & { slept: number[] } {
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => c.now(),
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw signal.reason;
+      slept.push(ms);
+      c.advance(ms);
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+const errorOf = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e,
+  );
+
+describe("the happy paths", () => {
+  it("swap + wait: one start call, SUCCESS with the contract's times, the master flipped", async () => {
+    const dcs = client();
+    const before = await dcs.showInstance(IDS.ha);
+    expect(before).toMatchObject({ instanceId: IDS.ha, cacheMode: "ha", masterNode: "emu-redis-ha-node-1", status: "RUNNING" });
+
+    const started = await dcs.swapMasterStandby(IDS.ha);
+    expect(started.jobId).toMatch(/^[0-9a-f]{32}$/);
+    expect(started.requestId).toMatch(/^[0-9a-f]{32}$/);
+    const progress: WaitProgress[] = [];
+    const job = await waitForJob(dcs, started.jobId, { clock: emulatedWaitClock(clock), onProgress: (p) => progress.push(p) });
+    expect(job).toMatchObject({ jobId: started.jobId, jobType: "masterStandbySwapJob", status: "SUCCESS", durationMs: 6_000, failReason: null });
+    expect(job.endTime!.getTime() - job.beginTime!.getTime()).toBe(6_000);
+    expect(progress.filter((p) => p.kind === "status-change").map((p) => p.job?.status)).toContain("SUCCESS");
+
+    expect((await dcs.showInstance(IDS.ha)).masterNode).toBe("emu-redis-ha-node-2");
+    expect(emu.stats().startCalls).toHaveLength(1);
+  });
+
+  it("pass-through on + wait: transparent_client_ip_enable reads true afterwards", async () => {
+    const dcs = client();
+    const started = await dcs.setClientIpPassThrough(IDS.proxy, true);
+    const job = await waitForJob(dcs, started.jobId, { clock: emulatedWaitClock(clock) });
+    expect(job).toMatchObject({ jobType: "modifyClientIpTransJob", status: "SUCCESS", durationMs: 20_000 });
+    expect((await dcs.showInstance(IDS.proxy)).transparentClientIpEnable).toBe(true);
+  });
+
+  it("the task list parses into BackgroundTasks whose id is the job ID", async () => {
+    const dcs = client();
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    const tasks = await dcs.listTasks(IDS.ha, { start: new Date(Date.now() - 60_000), end: new Date(Date.now() + 60_000) });
+    expect(tasks).toEqual([expect.objectContaining({ id: jobId, name: "masterStandbySwapJob", status: "INIT", userName: "emulator-user" })]);
+    expect(tasks[0]!.createdAt.getTime()).toBe(clock.now());
+  });
+
+  it("an IAM token works as well as a signature", async () => {
+    const dcs = client({ credentials: { token: emu.token! } });
+    expect((await dcs.showInstance(IDS.single)).cacheMode).toBe("single");
+  });
+
+  it("vendor refusals surface as DcsApiError with code and request ID, sent once", async () => {
+    const dcs = client();
+    const e = (await errorOf(dcs.swapMasterStandby(IDS.single))) as DcsApiError;
+    expect(e).toBeInstanceOf(DcsApiError);
+    expect(e).toMatchObject({ status: 400, errorCode: "DCS.4855", errorMsg: "Master standby swap is not supported." });
+    expect(e.requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(emu.stats().byRoute.swap).toBe(1);
+  });
+
+  it("a wrong secret is a 401 that is never retried and never echoes the secret", async () => {
+    const dcs = client({ credentials: { accessKey: emu.accessKey, secretKey: "definitely-wrong-secret" } });
+    const e = (await errorOf(dcs.showInstance(IDS.ha))) as DcsApiError;
+    expect(e).toMatchObject({ status: 401, errorCode: "APIGW.0301" });
+    expect(emu.stats().byRoute.showInstance).toBe(1);
+    expect(JSON.stringify({ ...e, message: e.message })).not.toContain("definitely-wrong-secret");
+  });
+});
+
+describe("faults, ridden out or reported", () => {
+  it("early 404s after the start are ridden out by the waiter", async () => {
+    const dcs = client();
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    emu.inject({ route: "showJob", kind: "notFound", times: 3 });
+    const progress: WaitProgress[] = [];
+    const job = await waitForJob(dcs, jobId, { clock: emulatedWaitClock(clock), onProgress: (p) => progress.push(p) });
+    expect(job.status).toBe("SUCCESS");
+    const notFound = progress.filter((p) => p.kind === "poll-error" && (p.error as DcsApiError).status === 404);
+    expect(notFound).toHaveLength(3);
+    expect(emu.stats().faultsFired.filter((f) => f.kind === "notFound")).toHaveLength(3);
+  });
+
+  it("429 with Retry-After is honoured by the client before it reads again", async () => {
+    const dcs = client();
+    emu.inject({ route: "showInstance", kind: "throttle", retryAfterSec: 1 });
+    const t = performance.now();
+    expect((await dcs.showInstance(IDS.ha)).instanceId).toBe(IDS.ha);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(950);
+    expect(log.map((l) => l.status)).toEqual([429, 200]);
+  });
+
+  it("429 on a start call is retried (the gateway did not forward it): exactly one start", async () => {
+    const dcs = client();
+    emu.inject({ route: "swap", kind: "throttle", retryAfterSec: 0 });
+    const started = await dcs.swapMasterStandby(IDS.ha);
+    expect(emu.stats().startCalls).toEqual([expect.objectContaining({ jobId: started.jobId })]);
+    expect(emu.stats().byRoute.swap).toBe(2);
+  });
+
+  it("5xx on reads is retried by the client", async () => {
+    const dcs = client();
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    emu.inject([
+      { route: "showJob", kind: "serverError", status: 503 },
+      { route: "showJob", kind: "serverError", status: 500 },
+    ]);
+    expect((await dcs.showJob(jobId)).jobId).toBe(jobId);
+    expect(log.filter((l) => l.path.includes("/jobs/")).map((l) => l.status)).toEqual([503, 500, 200]);
+  });
+
+  it("5xx on a start call is not resent: the task list shows nothing, so the outcome is reported unknown", async () => {
+    const dcs = client();
+    emu.inject({ route: "swap", kind: "serverError" });
+    const e = await errorOf(dcs.swapMasterStandby(IDS.ha));
+    expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
+    expect(emu.stats().byRoute.swap).toBe(1);
+    expect(emu.stats().byRoute.listTasks).toBeGreaterThanOrEqual(1);
+    expect(emu.stats().startCalls).toHaveLength(0);
+  });
+
+  it("a connection dropped after the swap started is reconciled via the task list: exactly one start call", async () => {
+    const dcs = client();
+    emu.inject({ route: "swap", kind: "drop", when: "after" });
+    const started = await dcs.swapMasterStandby(IDS.ha);
+    const starts = emu.stats().startCalls;
+    expect(starts).toHaveLength(1);
+    expect(started).toMatchObject({ jobId: starts[0]!.jobId, reconciled: true });
+    expect(emu.stats().byRoute.swap).toBe(1);
+    const job = await waitForJob(dcs, started.jobId, { clock: emulatedWaitClock(clock) });
+    expect(job.status).toBe("SUCCESS");
+    expect((await dcs.showInstance(IDS.ha)).masterNode).toBe("emu-redis-ha-node-2");
+  });
+
+  it("a connection dropped before anything started is not resent and is reported unknown", async () => {
+    const dcs = client();
+    emu.inject({ route: "swap", kind: "drop", when: "before" });
+    const e = (await errorOf(dcs.swapMasterStandby(IDS.ha))) as OperationOutcomeUnknownError;
+    expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
+    expect(e).toMatchObject({ instanceId: IDS.ha, jobType: "masterStandbySwapJob" });
+    expect(emu.stats().byRoute.swap).toBe(1);
+    expect(emu.stats().startCalls).toHaveLength(0);
+  });
+
+  it("a slow read within the timeout is just slow; past it, the client times out and the retry succeeds", async () => {
+    const dcs = client({ headersTimeoutMs: 400, bodyTimeoutMs: 400 });
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    emu.inject({ route: "showJob", kind: "delay", ms: 150 });
+    expect((await dcs.showJob(jobId)).jobId).toBe(jobId);
+    emu.inject({ route: "showJob", kind: "delay", ms: 1_500 });
+    log.length = 0;
+    expect((await dcs.showJob(jobId)).jobId).toBe(jobId);
+    expect(log).toHaveLength(2);
+    expect(log[0]!.error).toMatch(/time/i);
+    expect(log[1]!.status).toBe(200);
+  });
+
+  it("a read that is always slower than the timeout ends in a DcsNetworkError", async () => {
+    const dcs = client({ headersTimeoutMs: 200, bodyTimeoutMs: 200, retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 20 } });
+    emu.inject({ route: "showInstance", kind: "delay", ms: 1_000, times: "always" });
+    const e = await errorOf(dcs.showInstance(IDS.ha));
+    expect(e).toBeInstanceOf(DcsNetworkError);
+  });
+
+  it("a swap whose answer is too slow started anyway: reconciled, not resent", async () => {
+    const dcs = client({ headersTimeoutMs: 300, bodyTimeoutMs: 300 });
+    emu.inject({ route: "swap", kind: "delay", ms: 1_500 });
+    const started = await dcs.swapMasterStandby(IDS.ha);
+    expect(started.reconciled).toBe(true);
+    expect(emu.stats().startCalls).toEqual([expect.objectContaining({ jobId: started.jobId })]);
+    expect(emu.stats().byRoute.swap).toBe(1);
+  });
+
+  it("malformed JSON on a read is a clear DcsResponseError; the waiter rides out a single one", async () => {
+    const dcs = client();
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    emu.inject({ route: "showJob", kind: "malformed" });
+    const e = (await errorOf(dcs.showJob(jobId))) as DcsResponseError;
+    expect(e).toBeInstanceOf(DcsResponseError);
+    expect(e.message).toMatch(/not JSON/);
+    expect(e.requestId).toMatch(/^[0-9a-f]{32}$/);
+
+    emu.inject({ route: "showJob", kind: "malformed" });
+    const progress: WaitProgress[] = [];
+    const job = await waitForJob(dcs, jobId, { clock: emulatedWaitClock(clock), onProgress: (p) => progress.push(p) });
+    expect(job.status).toBe("SUCCESS");
+    expect(progress.some((p) => p.kind === "poll-error" && p.error instanceof DcsResponseError)).toBe(true);
+  });
+
+  it("malformed JSON on a swap (which did start) is reconciled to the started job", async () => {
+    const dcs = client();
+    emu.inject({ route: "swap", kind: "malformed" });
+    const started = await dcs.swapMasterStandby(IDS.ha);
+    expect(started).toMatchObject({ jobId: emu.stats().startCalls[0]!.jobId, reconciled: true });
+  });
+
+  it("a failing job rejects the wait with JobFailedError carrying fail_reason", async () => {
+    const dcs = client();
+    emu.inject({ route: "swap", kind: "failJob", failReason: "standby node not in sync" });
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    const e = (await errorOf(waitForJob(dcs, jobId, { clock: emulatedWaitClock(clock), instanceId: IDS.ha }))) as JobFailedError;
+    expect(e).toBeInstanceOf(JobFailedError);
+    expect(e.failReason).toBe("standby node not in sync");
+    expect(e.message).toContain("standby node not in sync");
+    expect(e.message).toContain(IDS.ha);
+    expect((await dcs.showInstance(IDS.ha)).masterNode).toBe("emu-redis-ha-node-1");
+  });
+
+  it("a job that never finishes ends the wait with JobTimeoutError, last status RUNNING", async () => {
+    const dcs = client();
+    emu.inject({ route: "clientIp", kind: "hangJob" });
+    const { jobId } = await dcs.setClientIpPassThrough(IDS.ha, true);
+    const e = (await errorOf(waitForJob(dcs, jobId, { clock: emulatedWaitClock(clock), timeoutMs: 10 * 60_000 }))) as JobTimeoutError;
+    expect(e).toBeInstanceOf(JobTimeoutError);
+    expect(e).toMatchObject({ jobId, timeoutMs: 10 * 60_000, lastStatus: "RUNNING" });
+    expect((await dcs.showInstance(IDS.ha)).task).toBe("modifyClientIpTransJob");
+  });
+
+  it("a busy instance is waited out by the client, then the swap starts once", async () => {
+    await emu.stop();
+    // A sped-up real clock: the first swap (6 s emulated) ends after about 120 ms of real time.
+    emu = await startEmulator({ clock: new RealClock(50) });
+    const dcs = client();
+    const first = await dcs.swapMasterStandby(IDS.ha);
+    const second = await dcs.swapMasterStandby(IDS.ha);
+    expect(second.jobId).not.toBe(first.jobId);
+    expect(log.some((l) => l.status === 400)).toBe(true);
+    expect(emu.stats().startCalls.map((s) => s.jobId)).toEqual([first.jobId, second.jobId]);
+  });
+
+  it("a busy instance that stays busy past the client's busy timeout is a DCS.4026 error", async () => {
+    const dcs = client({ retry: { busyTimeoutMs: 300, busyBaseDelayMs: 50, busyMaxDelayMs: 100 } });
+    await dcs.swapMasterStandby(IDS.ha);
+    const e = (await errorOf(dcs.swapMasterStandby(IDS.ha))) as DcsApiError;
+    expect(e).toMatchObject({ status: 400, errorCode: "DCS.4026" });
+    expect(emu.stats().startCalls).toHaveLength(1);
+  });
+});
