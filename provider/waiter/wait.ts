@@ -1,0 +1,306 @@
+/**
+ * `waitForJob`: reads a DCS job until it ends. The timing decisions come from a pure schedule
+ * (`schedule.ts`); this module owns only the loop: the deadline, abort, early 404s, transient errors,
+ * unknown statuses and progress reports.
+ */
+import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError } from "../errors";
+import { parseRetryAfter } from "../retry-policy";
+import type { Job, JobReader, JobStatus, WaitProgress } from "../types";
+import {
+  adaptiveSchedule,
+  boundedSchedule,
+  exponentialSchedule,
+  jobAgeMs,
+  sanitizeDelay,
+  type PollSchedule,
+} from "./schedule";
+
+/** Time source and sleep, injectable for tests and simulations. */
+export interface WaitClock {
+  now(): number;
+  /** Resolves after `ms`; rejects with `signal.reason` as soon as the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The default clock. It looks up the global `setTimeout` and `Date.now` at call time (never
+ * `node:timers/promises`), so vitest's fake timers drive it.
+ */
+export const systemClock: WaitClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** Options of {@link waitForJob}. */
+export interface WaitOptions {
+  /** How long to wait in total, from `startedAt`. Default 30 min (as the Terraform provider). */
+  timeoutMs?: number;
+  /** Absolute deadline (epoch ms). With `timeoutMs`, the earlier one wins. */
+  deadline?: number;
+  /**
+   * When the wait first started (epoch ms). Pass the original start when resuming a wait after a crash
+   * or restart, so the timeout keeps counting from then and the deadline does not move. Default: now.
+   */
+  startedAt?: number;
+  /** Aborts the wait, promptly even mid-sleep, rejecting with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Called on each read, each status change and each transient read failure. Exceptions are ignored. */
+  onProgress?: (p: WaitProgress) => void;
+  /** For messages only (the error of a failed job names the instance). */
+  instanceId?: string;
+  /** The job type the caller started, so the schedule can use its prior before the first read answers. */
+  jobType?: string;
+  /**
+   * What to do with a status that is none of INIT, RUNNING, SUCCESS, FAIL: keep waiting (default; it is
+   * reported through `onProgress` as a status change) or fail at once with a `DcsResponseError`.
+   */
+  unknownStatus?: "keep-waiting" | "fail";
+  /**
+   * How long after the wait started a 404 for the job is taken as "not visible yet" (eventual
+   * consistency right after the start call). Default 60 s. A 404 after the job was read once, or past
+   * this grace, or past `maxNotFound` answers, rejects with the 404 error.
+   */
+  notFoundGraceMs?: number;
+  /** At most this many 404s are tolerated. Default 10. */
+  maxNotFound?: number;
+  /** The poll strategy. Default: {@link adaptiveSchedule} (or an exponential one when `backoff` is set). */
+  schedule?: PollSchedule;
+  /** Overrides the schedule's first delay. */
+  firstDelayMs?: number;
+  /** Lower bound of every later delay (applied over any schedule). */
+  minIntervalMs?: number;
+  /** Upper bound of every later delay (applied over any schedule). */
+  maxIntervalMs?: number;
+  /** Selects a classic exponential schedule with this growth factor (when no `schedule` is given). */
+  backoff?: number;
+  /** Jitter fraction (0..1) of the default schedule. Default 0.1. */
+  jitter?: number;
+  /** Random source for jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Clock and sleep. Default {@link systemClock}. */
+  clock?: WaitClock;
+  /**
+   * Budget of the one last read made exactly at the deadline (when the last sleep had to be shortened
+   * to end there). 0 disables that read. Default 5 s.
+   */
+  finalReadGraceMs?: number;
+  /** Upper bound of the extra wait after consecutive transient failures. Default 60 s. */
+  maxErrorBackoffMs?: number;
+}
+
+/** Default of {@link WaitOptions.timeoutMs}: 30 minutes, as `terraform-provider-huaweicloud`. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+
+const KNOWN = new Set(["INIT", "RUNNING", "SUCCESS", "FAIL"]);
+
+/** Builds the schedule the options describe. Exported for the CLI's `--dry-run` style explanations and tests. */
+export function scheduleFromOptions(options: WaitOptions): PollSchedule {
+  const base =
+    options.schedule ??
+    (options.backoff !== undefined
+      ? exponentialSchedule({
+          firstDelayMs: options.firstDelayMs,
+          minIntervalMs: options.minIntervalMs,
+          maxIntervalMs: options.maxIntervalMs,
+          factor: options.backoff,
+          jitter: options.jitter,
+        })
+      : adaptiveSchedule({ jitter: options.jitter }));
+  const bounded = options.firstDelayMs !== undefined || options.minIntervalMs !== undefined || options.maxIntervalMs !== undefined;
+  return bounded
+    ? boundedSchedule(base, { firstDelayMs: options.firstDelayMs, minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs })
+    : base;
+}
+
+/**
+ * True for failures worth riding out: a retryable API error (429, 5xx), a network error or a body that
+ * did not parse. The client has already retried such a read briefly; the waiter just tries again at its
+ * next scheduled read, so the two never multiply into a storm.
+ */
+export function isTransientPollError(error: unknown): boolean {
+  if (error instanceof DcsApiError) return error.retryable;
+  return error instanceof DcsNetworkError || error instanceof DcsResponseError;
+}
+
+/** A 404 meaning "no such route" (API gateway `APIG.0101`), not "no such job yet": never worth waiting for. */
+function isRouteNotFound(error: DcsApiError): boolean {
+  return /(^|\.)0101$/.test(error.errorCode ?? "");
+}
+
+/**
+ * Reads job `jobId` until it reaches SUCCESS (resolves with the job) or FAIL (rejects with
+ * {@link JobFailedError}).
+ *
+ * Rejects with {@link JobTimeoutError} (last status and job attached) when the deadline passes: it never
+ * sleeps past the deadline; when the last sleep had to be cut short to end there, one last read is made at
+ * the deadline (with `finalReadGraceMs` to answer), because a job that ended in that last stretch would
+ * otherwise be reported as timed out. Rejects with `signal.reason` on abort, at once, even mid-sleep.
+ * Transient read failures are reported (`poll-error`) and ridden out until the deadline; other API
+ * errors (401, 403, 400, a 404 past the grace) reject at once.
+ */
+export async function waitForJob(reader: JobReader, jobId: string, options: WaitOptions = {}): Promise<Job> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const signal = options.signal;
+  const schedule = scheduleFromOptions(options);
+  const confirmations = Math.max(1, Math.floor(schedule.confirmations ?? 1));
+  const startedAt = options.startedAt ?? clock.now();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const deadline = Math.min(startedAt + timeoutMs, options.deadline ?? Number.POSITIVE_INFINITY);
+  const budgetMs = deadline - startedAt;
+  const graceMs = options.notFoundGraceMs ?? 60_000;
+  const maxNotFound = options.maxNotFound ?? 10;
+  const finalGrace = Math.max(0, options.finalReadGraceMs ?? 5_000);
+  const maxErrorBackoff = options.maxErrorBackoffMs ?? 60_000;
+
+  let polls = 0;
+  let notFound = 0;
+  let consecutiveErrors = 0;
+  let successes = 0;
+  let lastJob: Job | undefined;
+  let lastStatus: JobStatus | undefined;
+  let retryAfterMs = 0;
+  // The last read's progress event, sent once the next delay is known (so it can carry `nextPollInMs`).
+  let pending: Omit<WaitProgress, "jobId" | "polls" | "elapsedMs"> | undefined;
+
+  const report = (p: Omit<WaitProgress, "jobId" | "polls" | "elapsedMs">) => {
+    if (!options.onProgress) return;
+    try {
+      options.onProgress({ jobId, polls, elapsedMs: clock.now() - startedAt, ...p });
+    } catch {
+      // A broken progress callback must not break the wait.
+    }
+  };
+  const timeout = () => new JobTimeoutError(jobId, budgetMs, lastStatus, lastJob);
+  const throwIfAborted = () => {
+    if (signal?.aborted) throw signal.reason;
+  };
+
+  throwIfAborted();
+  for (;;) {
+    // 1. Sleep: what the schedule asks, stretched after failures, never past the deadline.
+    const now = clock.now();
+    let delay = sanitizeDelay(
+      schedule.nextDelay({
+        polls,
+        elapsedMs: now - startedAt,
+        jobAgeMs: jobAgeMs(lastJob?.beginTime, now),
+        jobType: lastJob?.jobType ?? options.jobType,
+        lastStatus,
+        consecutiveErrors,
+        random,
+      }),
+    );
+    if (consecutiveErrors > 0) delay = Math.max(delay, Math.min(maxErrorBackoff, 1_000 * 2 ** (consecutiveErrors - 1)), retryAfterMs);
+    let finalRead = false;
+    if (now + delay >= deadline) {
+      if (now >= deadline || finalGrace === 0) {
+        if (pending) report(pending);
+        throw timeout();
+      }
+      delay = deadline - now;
+      finalRead = true;
+    }
+    if (pending) report({ ...pending, nextPollInMs: delay });
+    pending = undefined;
+    if (delay > 0) await clock.sleep(delay, signal);
+    throwIfAborted();
+
+    // 2. Read.
+    let job: Job;
+    try {
+      polls++;
+      job = await abortable(reader.showJob(jobId, { signal, deadline: finalRead ? deadline + finalGrace : deadline }), signal);
+    } catch (error) {
+      throwIfAborted();
+      if (clock.now() >= deadline) throw timeout();
+      if (error instanceof DcsApiError && error.status === 404 && !isRouteNotFound(error)) {
+        notFound++;
+        const tolerated = lastJob === undefined && clock.now() - startedAt <= graceMs && notFound <= maxNotFound;
+        if (!tolerated) throw error;
+        pending = { kind: "poll-error", error: error as Error, job: lastJob };
+        if (finalRead) {
+          report(pending);
+          throw timeout();
+        }
+        continue;
+      }
+      if (!isTransientPollError(error)) throw error;
+      consecutiveErrors++;
+      retryAfterMs = error instanceof DcsApiError ? (parseRetryAfter(error.retryAfter, clock.now()) ?? 0) : 0;
+      pending = { kind: "poll-error", error: error as Error, job: lastJob };
+      if (finalRead) {
+        report(pending);
+        throw timeout();
+      }
+      continue;
+    }
+    consecutiveErrors = 0;
+    retryAfterMs = 0;
+
+    // 3. Interpret.
+    const previous = lastStatus;
+    lastJob = job;
+    lastStatus = job.status;
+    const status = String(job.status).toUpperCase();
+    if (previous !== job.status) report({ kind: "status-change", job, previousStatus: previous });
+    if (status === "FAIL") {
+      report({ kind: "poll", job });
+      throw new JobFailedError(job, { instanceId: options.instanceId });
+    }
+    if (status === "SUCCESS") {
+      successes++;
+      if (successes >= confirmations) {
+        report({ kind: "poll", job });
+        return job;
+      }
+    } else {
+      successes = 0;
+      if (!KNOWN.has(status) && options.unknownStatus === "fail") {
+        report({ kind: "poll", job });
+        throw new DcsResponseError(
+          `DCS job ${jobId} reported status "${job.status}", which this waiter does not know (unknownStatus: "fail").`,
+          "GET",
+          `/v2/{project_id}/jobs/${jobId}`,
+        );
+      }
+    }
+    if (finalRead) {
+      report({ kind: "poll", job });
+      throw timeout();
+    }
+    pending = { kind: "poll", job };
+  }
+}
+
+/** Settles with `promise`, or rejects with the abort reason as soon as `signal` aborts (a reader may ignore it). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
