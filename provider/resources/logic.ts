@@ -1,0 +1,432 @@
+/**
+ * Pure logic of the dynamic resources: input shapes, `check` validation, `diff`, the adoption rule
+ * for interrupted runs, and the job-to-outputs mapping. No I/O, no clock: everything time-dependent
+ * takes `nowMs`. `runtime.ts` does the calls; this file decides.
+ */
+import { assertInstanceId, assertJobId } from "../config";
+import type { BackgroundTask, Job, WaitProgress } from "../types";
+
+/** The value the engine sends for "not known yet" during preview (`@pulumi/pulumi` `runtime/rpc.js`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Default wait for a job: 30 minutes (the vendor Terraform provider's DCS default too). */
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+/** Longest wait accepted: a deploy blocked for more than a day is a mistake, not a plan. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+/** Clock skew allowed between this machine and the API when matching task times. */
+export const TASK_SKEW_MS = 60_000;
+
+/** A duration input: `"30m"`, `"90s"`, `"1h30m"`, `"500ms"`, or a number of seconds. */
+export type DurationInput = string | number;
+
+/** What every job-waiting resource outputs about its job. */
+export interface JobOutputs {
+  /** The DCS job ID (`job_id`). */
+  jobId: string;
+  /** `job_type`, e.g. `masterStandbySwapJob`. */
+  jobType: string;
+  /** Last status read: `SUCCESS` after a normal run; `INIT`/`RUNNING` in a partially created state. */
+  status: string;
+  /** `begin_time` as ISO-8601. */
+  beginTime?: string;
+  /** `end_time` as ISO-8601. */
+  endTime?: string;
+  /** `end_time - begin_time` in milliseconds. */
+  durationMs?: number;
+  /** `fail_reason`, when the job failed. */
+  failReason?: string;
+  /** True when the job was found already started (after an interrupted run) instead of being started. */
+  adopted: boolean;
+}
+
+/** Plain inputs of `MasterStandbySwap` (as the provider receives them). */
+export interface SwapInputs {
+  instanceId: string;
+  triggers?: unknown;
+  waitTimeout?: DurationInput;
+  adoptWithin?: DurationInput;
+  adoptFinished?: boolean;
+}
+
+/** Outputs of `MasterStandbySwap`: the inputs repeated (the engine diffs against outputs) and the job. */
+export interface SwapOutputs extends SwapInputs, JobOutputs {
+  /** The master node after the swap, where ShowInstance reports one. */
+  masterNode?: string;
+  /** The instance status read after the job succeeded. */
+  instanceStatus?: string;
+}
+
+/** Plain inputs of `ClientIpPassThrough`. */
+export interface PassThroughInputs {
+  instanceId: string;
+  enabled: boolean;
+  restoreOnDelete?: boolean;
+  waitTimeout?: DurationInput;
+}
+
+/** Outputs of `ClientIpPassThrough`. Job fields are set only when the last create/update ran a job. */
+export interface PassThroughOutputs extends PassThroughInputs, Partial<Omit<JobOutputs, "adopted">> {
+  /** The value found before the first create: what `restoreOnDelete` restores. */
+  initialEnabled: boolean;
+  /** True when the last create/update ran (or adopted) a job; false when the value already matched. */
+  changed: boolean;
+  adopted: boolean;
+}
+
+/** Plain inputs of `DcsJob`. */
+export interface DcsJobInputs {
+  jobId: string;
+  instanceId?: string;
+  waitTimeout?: DurationInput;
+}
+
+/** Outputs of `DcsJob`. */
+export interface DcsJobOutputs extends DcsJobInputs, JobOutputs {}
+
+/** A `check` failure, as `@pulumi/pulumi/dynamic` `CheckFailure`. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** A `check` result. */
+export interface CheckResult<T> {
+  inputs?: T;
+  failures?: CheckFailure[];
+}
+
+/** A `diff` result, as `@pulumi/pulumi/dynamic` `DiffResult`. */
+export interface DiffResult {
+  changes: boolean;
+  replaces?: string[];
+  deleteBeforeReplace?: boolean;
+}
+
+// ---- durations ----------------------------------------------------------------------------------
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration: a number (seconds) or a string of `<number><unit>` parts (`ms`, `s`, `m`, `h`),
+ * e.g. `"30m"`, `"1h30m"`, `"90s"`; a bare numeric string means seconds. Throws a `RangeError` with a
+ * message fit for the user on anything else, on zero (unless `allowZero`) and above 24 h.
+ */
+export function parseDuration(value: unknown, what = "duration", opts: { allowZero?: boolean } = {}): number {
+  const expect = `${what} must be a positive duration such as "30m", "90s", "1h30m" or a number of seconds`;
+  let ms: number;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`${expect}; got ${String(value)}.`);
+    ms = value * 1_000;
+  } else if (typeof value === "string") {
+    const s = value.trim().toLowerCase();
+    if (/^\d+(\.\d+)?$/.test(s)) ms = Number(s) * 1_000;
+    else if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) {
+      ms = 0;
+      for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    } else throw new RangeError(`${expect}; got ${JSON.stringify(value.slice(0, 40))}.`);
+  } else {
+    throw new RangeError(`${expect}; got ${value === null ? "null" : `a ${typeof value}`}.`);
+  }
+  ms = Math.round(ms);
+  if (ms < 0 || (ms === 0 && !opts.allowZero)) throw new RangeError(`${expect}; got ${JSON.stringify(value)}.`);
+  if (ms > MAX_DURATION_MS) throw new RangeError(`${what} ${JSON.stringify(value)} is longer than 24 h: a deploy should not block that long.`);
+  return ms;
+}
+
+/** The wait timeout of an input, default {@link DEFAULT_WAIT_TIMEOUT_MS}. */
+export function waitTimeoutMs(value: DurationInput | undefined): number {
+  return value === undefined || value === null ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(value, "waitTimeout");
+}
+
+/** The adoption window of a swap: `adoptWithin`, default the wait timeout. `0` turns adoption off. */
+export function adoptWithinMs(inputs: Pick<SwapInputs, "adoptWithin" | "waitTimeout">): number {
+  if (inputs.adoptWithin === undefined || inputs.adoptWithin === null) return waitTimeoutMs(inputs.waitTimeout);
+  return parseDuration(inputs.adoptWithin, "adoptWithin", { allowZero: true });
+}
+
+// ---- check --------------------------------------------------------------------------------------
+
+/** True when a value is, or contains, the engine's "unknown during preview" marker. */
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+type Validator = (v: unknown) => void;
+
+const validators = {
+  instanceId: ((v) => assertInstanceId(v)) as Validator,
+  jobId: ((v) => assertJobId(v)) as Validator,
+  boolean: (name: string): Validator => (v) => {
+    if (typeof v !== "boolean") throw new TypeError(`${name} must be true or false; got ${describe(v)}.`);
+  },
+  duration: (name: string, allowZero = false): Validator => (v) => void parseDuration(v, name, { allowZero }),
+  any: (() => undefined) as Validator,
+};
+
+interface FieldSpec {
+  required: boolean;
+  validate: Validator;
+}
+
+function runCheck<T>(news: Record<string, unknown>, spec: Record<string, FieldSpec>, typeName: string): CheckResult<T> {
+  const failures: CheckFailure[] = [];
+  for (const [name, f] of Object.entries(spec)) {
+    const v = news[name];
+    if (v === undefined || v === null) {
+      if (f.required) failures.push({ property: name, reason: `${typeName}: ${name} is required.` });
+      continue;
+    }
+    if (containsUnknown(v)) continue; // checked again when known, before create/update
+    try {
+      f.validate(v);
+    } catch (e) {
+      failures.push({ property: name, reason: `${typeName}: ${(e as Error).message}` });
+    }
+  }
+  for (const key of Object.keys(news)) {
+    if (key === "__provider" || key in spec) continue;
+    // Also the guard that keeps secrets out of inputs: credentials belong in the stack config.
+    const hint = /key|secret|token|password|credential/i.test(key) ? " Credentials go in the stack config (dcs:accessKey, dcs:secretKey), never in inputs." : "";
+    failures.push({ property: key, reason: `${typeName}: unknown input "${key}"; expected one of ${Object.keys(spec).join(", ")}.${hint}` });
+  }
+  return failures.length ? { inputs: news as T, failures } : { inputs: news as T };
+}
+
+/** `check` of `MasterStandbySwap`. */
+export function checkSwap(news: Record<string, unknown>): CheckResult<SwapInputs> {
+  return runCheck<SwapInputs>(
+    news,
+    {
+      instanceId: { required: true, validate: validators.instanceId },
+      triggers: { required: false, validate: validators.any },
+      waitTimeout: { required: false, validate: validators.duration("waitTimeout") },
+      adoptWithin: { required: false, validate: validators.duration("adoptWithin", true) },
+      adoptFinished: { required: false, validate: validators.boolean("adoptFinished") },
+    },
+    "MasterStandbySwap",
+  );
+}
+
+/** `check` of `ClientIpPassThrough`. */
+export function checkPassThrough(news: Record<string, unknown>): CheckResult<PassThroughInputs> {
+  return runCheck<PassThroughInputs>(
+    news,
+    {
+      instanceId: { required: true, validate: validators.instanceId },
+      enabled: { required: true, validate: validators.boolean("enabled") },
+      restoreOnDelete: { required: false, validate: validators.boolean("restoreOnDelete") },
+      waitTimeout: { required: false, validate: validators.duration("waitTimeout") },
+    },
+    "ClientIpPassThrough",
+  );
+}
+
+/** `check` of `DcsJob`. */
+export function checkDcsJob(news: Record<string, unknown>): CheckResult<DcsJobInputs> {
+  return runCheck<DcsJobInputs>(
+    news,
+    {
+      jobId: { required: true, validate: validators.jobId },
+      instanceId: { required: false, validate: validators.instanceId },
+      waitTimeout: { required: false, validate: validators.duration("waitTimeout") },
+    },
+    "DcsJob",
+  );
+}
+
+/** Throws the first check failure as an Error (create/update re-check inputs that were unknown at preview). */
+export function assertChecked<T>(result: CheckResult<T>): T {
+  if (result.failures?.length) throw new TypeError(result.failures.map((f) => f.reason).join(" "));
+  return result.inputs as T;
+}
+
+// ---- diff ---------------------------------------------------------------------------------------
+
+/** JSON with sorted object keys: two trigger values are "the same" when this is. */
+export function stableJson(v: unknown): string {
+  if (v === undefined) return "null";
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function differs(a: unknown, b: unknown): boolean {
+  return containsUnknown(b) || stableJson(a) !== stableJson(b);
+}
+
+/** Fields whose change only updates settings in state (no operation runs). */
+function settingsDiffer<T extends object>(olds: T, news: T, keys: Array<keyof T>): boolean {
+  return keys.some((k) => differs(olds[k], news[k]));
+}
+
+/**
+ * `diff` of `MasterStandbySwap`: a new instance replaces; new `triggers` update (and the update swaps
+ * again); other settings update state only; nothing changed: no changes, nothing runs.
+ */
+export function diffSwap(olds: SwapOutputs, news: SwapInputs): DiffResult {
+  if (differs(olds.instanceId, news.instanceId)) return { changes: true, replaces: ["instanceId"] };
+  const changes = differs(olds.triggers, news.triggers) || settingsDiffer(olds, news as SwapOutputs, ["waitTimeout", "adoptWithin", "adoptFinished"]);
+  return { changes };
+}
+
+/** `diff` of `ClientIpPassThrough`: a new instance replaces; `enabled` vs the value last seen updates. */
+export function diffPassThrough(olds: PassThroughOutputs, news: PassThroughInputs): DiffResult {
+  if (differs(olds.instanceId, news.instanceId)) return { changes: true, replaces: ["instanceId"] };
+  return { changes: settingsDiffer(olds, news as PassThroughOutputs, ["enabled", "restoreOnDelete", "waitTimeout"]) };
+}
+
+/** `diff` of `DcsJob`: another job replaces; the other fields update state only. */
+export function diffDcsJob(olds: DcsJobOutputs, news: DcsJobInputs): DiffResult {
+  if (differs(olds.jobId, news.jobId)) return { changes: true, replaces: ["jobId"] };
+  return { changes: settingsDiffer(olds, news as DcsJobOutputs, ["instanceId", "waitTimeout"]) };
+}
+
+/** True when the stored outputs point at a job that had not ended when they were written (partial state). */
+export function hasPendingJob(o: Partial<JobOutputs> | undefined): boolean {
+  return !!o && typeof o.jobId === "string" && o.jobId !== "" && o.status !== "SUCCESS" && o.status !== "FAIL";
+}
+
+/** What `update` of `MasterStandbySwap` must do. */
+export interface SwapUpdatePlan {
+  /** A job from a partial state to wait on first (never started again). */
+  resumeJobId?: string;
+  /** Start a new swap (after any resumed job): only when `triggers` changed. */
+  startNew: boolean;
+}
+
+/** Plans `update(olds, news)` of `MasterStandbySwap`. */
+export function planSwapUpdate(olds: SwapOutputs, news: SwapInputs): SwapUpdatePlan {
+  return {
+    ...(hasPendingJob(olds) ? { resumeJobId: olds.jobId } : {}),
+    startNew: stableJson(olds.triggers) !== stableJson(news.triggers),
+  };
+}
+
+// ---- adoption -----------------------------------------------------------------------------------
+
+/** Where a background task is, by its status. */
+export type TaskPhase = "running" | "succeeded" | "failed";
+
+/**
+ * A task's phase. The task list's statuses are not documented beyond `SUCCESS` in the vendor example
+ * (opentelekomcloud-docs `listing_background_tasks.rst`); anything not clearly finished counts as
+ * running, which is the safe side: the job itself is then read before anything else happens.
+ */
+export function taskPhase(status: string): TaskPhase {
+  const s = status.trim().toUpperCase();
+  if (["SUCCESS", "SUCCEEDED", "SUCCESSFUL", "COMPLETE", "COMPLETED", "FINISHED", "DONE"].includes(s)) return "succeeded";
+  if (["FAIL", "FAILED", "FAILURE", "ERROR", "CANCELED", "CANCELLED", "ROLLBACK", "ROLLBACKED"].includes(s)) return "failed";
+  return "running";
+}
+
+/** What to look for in the task list before starting an operation. */
+export interface AdoptionQuery {
+  /** Task name = job type, e.g. `masterStandbySwapJob`. */
+  kind: string;
+  nowMs: number;
+  /** How far back to look; 0 means never adopt. */
+  windowMs: number;
+  /** Adopt a task of the kind that already succeeded inside the window (instead of starting another). */
+  adoptFinished: boolean;
+  /** Jobs that must not be adopted (the previous run's job, in `update`). */
+  excludeJobIds?: readonly string[];
+  /** Only tasks created after this time (in `update`: after the previous job began). */
+  notBeforeMs?: number;
+}
+
+/** The adoption decision: a task to adopt (and why), plus what was seen and passed over. */
+export interface AdoptionDecision {
+  adopt?: BackgroundTask;
+  phase?: TaskPhase;
+  /** Tasks of the kind in the window that were not adopted, with the reason (for the log). */
+  passedOver: Array<{ task: BackgroundTask; why: string }>;
+}
+
+/**
+ * The adoption rule. Among tasks of `kind` created inside `[now - window, now + skew]` (newest first):
+ * one still running is always adopted (starting another would run the operation twice); otherwise the
+ * newest that succeeded is adopted when `adoptFinished`; failed ones are never adopted (a new attempt is
+ * what the user wants after a failure they may not have seen).
+ */
+export function decideAdoption(tasks: readonly BackgroundTask[], q: AdoptionQuery): AdoptionDecision {
+  const passedOver: AdoptionDecision["passedOver"] = [];
+  if (q.windowMs <= 0) return { passedOver };
+  const from = q.nowMs - q.windowMs;
+  const to = q.nowMs + TASK_SKEW_MS;
+  const candidates = tasks
+    .filter((t) => t.name === q.kind)
+    .filter((t) => {
+      const at = t.createdAt.getTime();
+      return at >= from && at <= to;
+    })
+    .filter((t) => {
+      if (q.excludeJobIds?.includes(t.id)) return false;
+      if (q.notBeforeMs !== undefined && t.createdAt.getTime() <= q.notBeforeMs) return false;
+      return true;
+    })
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const running = candidates.find((t) => taskPhase(t.status) === "running");
+  if (running) {
+    for (const t of candidates) if (t !== running) passedOver.push({ task: t, why: "an older task; a newer one is still running" });
+    return { adopt: running, phase: "running", passedOver };
+  }
+  let adopt: BackgroundTask | undefined;
+  for (const t of candidates) {
+    const phase = taskPhase(t.status);
+    if (phase === "failed") passedOver.push({ task: t, why: `it ended in ${t.status}` });
+    else if (!q.adoptFinished) passedOver.push({ task: t, why: "it already finished and adoptFinished is false" });
+    else if (adopt) passedOver.push({ task: t, why: "an older finished task" });
+    else adopt = t;
+  }
+  return adopt ? { adopt, phase: "succeeded", passedOver } : { passedOver };
+}
+
+// ---- outputs and messages -----------------------------------------------------------------------
+
+/** The job fields of the outputs. */
+export function jobOutputs(job: Job, adopted: boolean): JobOutputs {
+  return {
+    jobId: job.jobId,
+    jobType: job.jobType,
+    status: job.status,
+    ...(job.beginTime ? { beginTime: job.beginTime.toISOString() } : {}),
+    ...(job.endTime ? { endTime: job.endTime.toISOString() } : {}),
+    ...(job.durationMs !== undefined ? { durationMs: job.durationMs } : {}),
+    ...(job.failReason ? { failReason: job.failReason } : {}),
+    adopted,
+  };
+}
+
+/** Drops `undefined` fields (the engine's struct conversion rejects them in some versions). */
+export function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** One progress line, e.g. `job ff80... RUNNING (42 s)`; undefined for events not worth a line. */
+export function progressLine(p: WaitProgress, lastLoggedMs: number | undefined, heartbeatMs = 30_000): string | undefined {
+  const secs = Math.round(p.elapsedMs / 1000);
+  const status = p.job?.status ?? "not readable yet";
+  if (p.kind === "status-change") return `job ${p.jobId} ${status} (${secs} s)`;
+  if (p.kind === "poll-error") {
+    if (lastLoggedMs !== undefined && p.elapsedMs - lastLoggedMs < heartbeatMs) return undefined;
+    return `job ${p.jobId} could not be read (${p.error?.message ?? "unknown error"}); still waiting (${secs} s)`;
+  }
+  if (lastLoggedMs === undefined || p.elapsedMs - lastLoggedMs >= heartbeatMs) return `job ${p.jobId} ${status} (${secs} s)`;
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.slice(0, 40));
+  if (v === null) return "null";
+  return `a ${typeof v}`;
+}
