@@ -52,7 +52,10 @@ export interface EngineStack {
   env: Record<string, string>;
   /** PIDs of `pulumi` CLI processes this process has running now. */
   cliPids(): number[];
-  /** `pulumi stack export` as text: what the state file holds. */
+  /**
+   * The stack's state file exactly as the file backend stored it on disk (secrets stay encrypted). Not
+   * Automation API's `exportStack()`, which runs `pulumi stack export --show-secrets`.
+   */
   exportState(): Promise<string>;
   /** Removes the stack and its state; ignores a stack that was never created. */
   dispose(): Promise<void>;
@@ -107,7 +110,11 @@ export async function openStack(options: OpenStackOptions): Promise<EngineStack>
         return [];
       }
     },
-    exportState: async () => JSON.stringify(await stack.exportStack()),
+    exportState: async () => {
+      const file = findStateFile(path.join(stateDir, ".pulumi", "stacks"), `${options.stackName}.json`);
+      if (!file) throw new Error(`no state file for stack ${options.stackName} under ${stateDir}`);
+      return fs.readFileSync(file, "utf8");
+    },
     dispose: async () => {
       try {
         await stack.workspace.removeStack(options.stackName, { force: true });
@@ -116,6 +123,18 @@ export async function openStack(options: OpenStackOptions): Promise<EngineStack>
       }
     },
   };
+}
+
+function findStateFile(dir: string, name: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findStateFile(full, name);
+      if (found) return found;
+    } else if (entry.name === name) return full;
+  }
+  return undefined;
 }
 
 /** A fresh folder under the repository (so the provider host resolves this package), removed by the caller. */

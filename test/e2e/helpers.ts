@@ -1,0 +1,61 @@
+/** Shared set-up for the end-to-end tests: an emulator, a fresh stack folder, credentials as stack config. */
+import * as fs from "node:fs";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { startEmulator } from "../../provider/emulator";
+import { makeWorkDir, openStack, type EngineStack } from "../../scripts/lib/engine";
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+export interface E2eStack extends EngineStack {
+  workDir: string;
+  /** Everything the engine printed, across every operation on this stack. */
+  output: string[];
+  cleanup(): Promise<void>;
+}
+
+/** Opens a new stack, pointed at the emulator through `dcs:` config (the secret key as a secret). */
+export async function e2eStack(name: string, emulator: Emulator, program: PulumiFn): Promise<E2eStack> {
+  const workDir = makeWorkDir(name);
+  const engine = await openStack({
+    stackName: name,
+    projectName: `e2e-${name}`,
+    workDir,
+    program,
+    config: {
+      "dcs:endpoint": emulator.url,
+      "dcs:region": "ap-southeast-1",
+      "dcs:projectId": emulator.projectId,
+      "dcs:accessKey": { value: emulator.accessKey, secret: true },
+      "dcs:secretKey": { value: emulator.secretKey, secret: true },
+    },
+  });
+  return {
+    ...engine,
+    workDir,
+    output: [],
+    cleanup: async () => {
+      for (const pid of engine.cliPids()) process.kill(pid, "SIGKILL");
+      try {
+        await engine.stack.destroy();
+      } catch {
+        /* a failed test may leave nothing to destroy */
+      }
+      await engine.dispose();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function haInstance(emulator: Emulator): string {
+  const ha = emulator.instances.find((i) => i.cache_mode === "ha");
+  if (!ha) throw new Error("emulator has no ha instance");
+  return ha.instance_id;
+}
+
+export async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
