@@ -4,13 +4,13 @@
  * another resource can wait on a job ID.
  *
  * Run with `npm run demo` (the real engine, the embedded emulator). Against a real account, set
- * `dcs:region`, `dcs:projectId`, `dcs:accessKey` and `dcs:secretKey` (`--secret`) and `demo:haInstanceId`.
+ * `dcs:region`, `dcs:projectId`, `dcs:accessKey` and `dcs:secretKey` (`--secret`) and `dcs-jobs-demo:haInstanceId`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClientIpPassThrough, DcsJob, MasterStandbySwap } from "pulumi-dcs-jobs";
 
 export = async () => {
-  const config = new pulumi.Config("demo");
+  const config = new pulumi.Config();
   const instanceId = config.require("haInstanceId");
 
   // Runs once; runs again only when `triggers` change (here: a maintenance-window label).

@@ -14,6 +14,20 @@ type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (s: string) => console.log(`\n${bold(`==> ${s}`)}`);
 
+/** Indents the engine's output; chunks split lines anywhere, so remember whether we are at a line start. */
+function prefixed(prefix: string): (chunk: string) => void {
+  let atLineStart = true;
+  return (chunk) => {
+    let text = "";
+    for (const ch of chunk) {
+      if (atLineStart && ch !== "\n") text += prefix;
+      text += ch;
+      atLineStart = ch === "\n";
+    }
+    process.stdout.write(text);
+  };
+}
+
 function startCalls(emulator: Emulator): number {
   return emulator.stats().startCalls.length;
 }
@@ -51,10 +65,11 @@ async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   try {
-    step("Starting the DCS emulator (loopback only; jobs run at 1x real time)");
+    // Durations near the low end of real jobs: a swap takes seconds, a pass-through change tens of seconds.
+    step("Starting the DCS emulator (loopback only; jobs run in real time: swap 6 s, pass-through 24 s)");
     emulator = await startEmulator({
       logLevel: "silent",
-      jobDurations: { masterStandbySwapJob: 6_000, modifyClientIpTransJob: 8_000 },
+      jobDurations: { masterStandbySwapJob: 6_000, modifyClientIpTransJob: 24_000 },
     });
     const ha = emulator.instances.find((i) => i.cache_mode === "ha");
     if (!ha) throw new Error("the emulator seeded no master/standby instance");
@@ -73,10 +88,10 @@ async function main(): Promise<number> {
         "dcs:projectId": emulator.projectId,
         "dcs:accessKey": { value: emulator.accessKey, secret: true },
         "dcs:secretKey": { value: emulator.secretKey, secret: true },
-        "demo:haInstanceId": ha.instance_id,
+        "dcs-jobs-demo:haInstanceId": ha.instance_id,
       },
     });
-    const out = (s: string) => process.stdout.write(s.replace(/^/gm, "  | "));
+    const out = prefixed("  | ");
 
     step("pulumi up: starts the swap, blocks until its job ends, then the pass-through change");
     const first = await engine.stack.up({ onOutput: out, signal: abort.signal });
@@ -108,7 +123,7 @@ async function main(): Promise<number> {
     if (engine) {
       step("Tearing down: pulumi destroy (deleting a swap starts nothing), remove the stack");
       try {
-        await engine.stack.destroy({ onOutput: (s) => process.stdout.write(s.replace(/^/gm, "  | ")) });
+        await engine.stack.destroy({ onOutput: prefixed("  | ") });
       } catch (e) {
         console.error(`  destroy failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
       }

@@ -176,6 +176,11 @@ interface WaitContext {
   instanceId?: string;
   timeoutMs: number;
   jobType?: string;
+  /**
+   * The job was started elsewhere, maybe long ago (DcsJob, waitForDcsJob): read it at once instead of waiting
+   * out the first delay meant for a job this call just started.
+   */
+  existingJob?: boolean;
 }
 
 /** Waits for a job, logging status changes and a heartbeat every 30 s. */
@@ -186,6 +191,7 @@ async function waitLogged(api: DcsApi, jobId: string, ctx: WaitContext): Promise
     timeoutMs: ctx.timeoutMs,
     ...(ctx.instanceId ? { instanceId: ctx.instanceId } : {}),
     ...(ctx.jobType ? { jobType: ctx.jobType } : {}),
+    ...(ctx.existingJob ? { firstDelayMs: 0 } : {}),
     onProgress: (p) => {
       const line = progressLine(p, lastLogged);
       if (line) {
@@ -623,7 +629,7 @@ function jobLabel(i: DcsJobInputs): string {
  */
 async function finishDcsJob(i: DcsJobInputs): Promise<DcsJobOutputs> {
   try {
-    const job = await waitLogged(client(), i.jobId, { label: jobLabel(i), ...(i.instanceId ? { instanceId: i.instanceId } : {}), timeoutMs: waitTimeoutMs(i.waitTimeout) });
+    const job = await waitLogged(client(), i.jobId, { label: jobLabel(i), ...(i.instanceId ? { instanceId: i.instanceId } : {}), timeoutMs: waitTimeoutMs(i.waitTimeout), existingJob: true });
     log(`${jobLabel(i)}: SUCCESS`);
     return compact({ ...i, ...jobOutputs(job, false) });
   } catch (error) {
@@ -688,6 +694,7 @@ export async function waitForJobOutputs(i: DcsJobInputs, settings?: StackSetting
     label: jobLabel(checked),
     ...(checked.instanceId ? { instanceId: checked.instanceId } : {}),
     timeoutMs: waitTimeoutMs(checked.waitTimeout),
+    existingJob: true,
   }).catch((error: unknown) => {
     if (error instanceof JobFailedError) throw new Error(failedMessage(`DCS job ${checked.jobId}`, error, checked.instanceId));
     throw error;
