@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { startEmulator } from "pulumi-dcs-jobs/emulator";
-import { openStack, repoRoot, type EngineStack } from "../../scripts/lib/engine";
+import { dcsStackConfig, openStack, repoRoot, type EngineStack } from "../../scripts/lib/engine";
 import program = require("./index");
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -82,14 +82,7 @@ async function main(): Promise<number> {
       workDir: repoRoot,
       stateDir,
       program: program as () => Promise<Record<string, unknown>>,
-      config: {
-        "dcs:endpoint": emulator.url,
-        "dcs:region": "ap-southeast-1",
-        "dcs:projectId": emulator.projectId,
-        "dcs:accessKey": { value: emulator.accessKey, secret: true },
-        "dcs:secretKey": { value: emulator.secretKey, secret: true },
-        "dcs-jobs-demo:haInstanceId": ha.instance_id,
-      },
+      config: { ...dcsStackConfig(emulator), "dcs-jobs-demo:haInstanceId": ha.instance_id },
     });
     const out = prefixed("  | ");
 

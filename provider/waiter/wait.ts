@@ -4,7 +4,7 @@
  * unknown statuses and progress reports.
  */
 import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError } from "../errors";
-import { parseRetryAfter } from "../retry-policy";
+import { parseRetryAfter, sleep } from "../retry-policy";
 import type { Job, JobReader, JobStatus, WaitProgress } from "../types";
 import {
   adaptiveSchedule,
@@ -28,19 +28,7 @@ export interface WaitClock {
  */
 export const systemClock: WaitClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, Math.max(0, ms));
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
+  sleep: (ms, signal) => sleep(ms, signal),
 };
 
 /** Options of {@link waitForJob}. */

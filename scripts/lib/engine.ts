@@ -61,6 +61,20 @@ export interface EngineStack {
   dispose(): Promise<void>;
 }
 
+/**
+ * The `dcs:` stack config that points a stack at a DCS endpoint (the emulator). Both keys are secrets: the
+ * engine stores stack config as the default provider's inputs in state, encrypted only when secret.
+ */
+export function dcsStackConfig(target: { url: string; projectId: string; accessKey: string; secretKey: string }): Record<string, ConfigInput> {
+  return {
+    "dcs:endpoint": target.url,
+    "dcs:region": "ap-southeast-1",
+    "dcs:projectId": target.projectId,
+    "dcs:accessKey": { value: target.accessKey, secret: true },
+    "dcs:secretKey": { value: target.secretKey, secret: true },
+  };
+}
+
 export const ENGINE_PASSPHRASE = "pulumi-dcs-jobs-local-passphrase";
 
 export async function openStack(options: OpenStackOptions): Promise<EngineStack> {

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { startEmulator } from "../../provider/emulator";
-import { makeWorkDir, openStack, type EngineStack } from "../../scripts/lib/engine";
+import { dcsStackConfig, makeWorkDir, openStack, type EngineStack } from "../../scripts/lib/engine";
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -21,13 +21,7 @@ export async function e2eStack(name: string, emulator: Emulator, program: Pulumi
     projectName: `e2e-${name}`,
     workDir,
     program,
-    config: {
-      "dcs:endpoint": emulator.url,
-      "dcs:region": "ap-southeast-1",
-      "dcs:projectId": emulator.projectId,
-      "dcs:accessKey": { value: emulator.accessKey, secret: true },
-      "dcs:secretKey": { value: emulator.secretKey, secret: true },
-    },
+    config: dcsStackConfig(emulator),
   });
   return {
     ...engine,
