@@ -20,7 +20,7 @@ else
   # Unit and emulator tests first, in parallel; then the engine tests on their own, one file at a time,
   # so that the engine's CPU load does not skew the timing of the others on a 2-core machine.
   run unit --exclude "test/e2e/**"
-  run e2e --dir test/e2e --no-file-parallelism
+  run e2e test/e2e/ --no-file-parallelism
 fi
 # One closing line that CI and people read the same way, whatever vitest printed above.
 node -e '
