@@ -166,7 +166,9 @@ export function toNetworkError(e: unknown, method: string, path: string): DcsNet
 export function combinedSignal(signal: AbortSignal | undefined, deadline: number | undefined, now = Date.now()): AbortSignal | undefined {
   const parts: AbortSignal[] = [];
   if (signal) parts.push(signal);
-  if (deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, deadline - now)));
+  // AbortSignal.timeout throws on a fractional delay, and deadlines computed from jittered sleeps are
+  // fractional; round up so the request never ends before its deadline.
+  if (deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, Math.ceil(deadline - now))));
   if (parts.length === 0) return undefined;
   return parts.length === 1 ? parts[0] : AbortSignal.any(parts);
 }

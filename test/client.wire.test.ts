@@ -440,3 +440,15 @@ describe("network errors", () => {
     expect(srv.count("GET")).toBe(2);
   });
 });
+
+describe("deadlines", () => {
+  it("a fractional deadline (from a jittered schedule) is honoured, not a crash", async () => {
+    const { combinedSignal } = await import("../provider/http");
+    const signal = combinedSignal(undefined, Date.now() + 2715780.8928222656);
+    expect(signal).toBeDefined();
+    expect(signal!.aborted).toBe(false);
+    const past = combinedSignal(undefined, Date.now() - 0.5);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(past!.aborted).toBe(true);
+  });
+});
