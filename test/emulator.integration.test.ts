@@ -289,3 +289,17 @@ describe("faults, ridden out or reported", () => {
     expect(emu.stats().startCalls).toHaveLength(1);
   });
 });
+
+describe("virtual time with jittered waits", () => {
+  it("a waiter whose sleeps are fractional still gets whole-millisecond times and a usable end time", async () => {
+    clock.advance(0.37); // a job begun at a fractional instant, as after any jittered sleep
+    const c = client();
+    const { jobId } = await c.swapMasterStandby(IDS.ha);
+    const job = await waitForJob(c, jobId, { clock: emulatedWaitClock(clock), firstDelayMs: 1_234.5, random: () => 0.123 });
+    expect(job.status).toBe("SUCCESS");
+    expect(job.beginTimeRaw).toMatch(/^\d+$/);
+    expect(job.endTimeRaw).toMatch(/^\d+$/);
+    expect(job.endTime).toBeInstanceOf(Date);
+    expect(job.durationMs).toBeGreaterThan(0);
+  });
+});

@@ -187,9 +187,10 @@ export class EmulatorState {
       job_id: job.jobId,
       job_type: job.jobType,
       status,
-      begin_time: String(job.beginMs),
+      // Whole milliseconds, as the API sends them, even when a manual clock was moved by a fraction.
+      begin_time: String(Math.floor(job.beginMs)),
       // The contract allows empty or null while running; the emulator sends "" (the harder case).
-      end_time: ended ? String(job.beginMs + job.durationMs) : "",
+      end_time: ended ? String(Math.floor(job.beginMs + job.durationMs)) : "",
       fail_reason: status === "FAIL" ? job.failReason : null,
     };
   }
