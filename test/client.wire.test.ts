@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { combinedSignal } from "../provider/http";
 import { DcsClient } from "../provider/client";
 import type { DcsClientOptions } from "../provider/config";
 import { ConfigError, DcsApiError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError } from "../provider/errors";
@@ -443,7 +444,6 @@ describe("network errors", () => {
 
 describe("deadlines", () => {
   it("a fractional deadline (from a jittered schedule) is honoured, not a crash", async () => {
-    const { combinedSignal } = await import("../provider/http");
     const signal = combinedSignal(undefined, Date.now() + 2715780.8928222656);
     expect(signal).toBeDefined();
     expect(signal!.aborted).toBe(false);
