@@ -1,0 +1,111 @@
+/**
+ * Many waits in one process: N swaps started and waited on concurrently through one client, as a large
+ * stack or a fleet-wide CLI run would. The emulator runs in a child process (so the figures are the
+ * waiters' own memory) with its clock sped up; the waiters run in real time with the default schedule.
+ * Reports wall time, peak memory, sockets opened, requests per job, and the achieved request rate over
+ * the busiest 1-second window against the configured cap (a token bucket per endpoint shared by every wait).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
+import { DcsClient } from "../provider/client";
+import { httpStats } from "../provider/http";
+import { resetRateLimiters } from "../provider/rate-limit";
+import { waitForJob } from "../provider/waiter/wait";
+import { maxInWindow } from "./stats";
+
+export interface ScaleRow {
+  jobs: number;
+  capPerSecond: number;
+  wallS: number;
+  peakRssMiB: number;
+  peakHeapMiB: number;
+  rssGrowthMiB: number;
+  socketsOpened: number;
+  requests: number;
+  requestsPerJob: number;
+  peakRatePerSecond: number;
+  capHeld: boolean;
+  failures: number;
+}
+
+const repoRoot = path.resolve(__dirname, "..");
+
+/** Starts an emulator with `n` ha instances in a child process; resolves with what the client needs. */
+async function emulatorProcess(n: number, speed: number): Promise<{ child: ChildProcess; url: string; projectId: string; accessKey: string; secretKey: string; ids: string[] }> {
+  const script = `
+    const { startEmulator } = require("pulumi-dcs-jobs/emulator");
+    const n = ${n};
+    const hex = (i) => i.toString(16).padStart(12, "0");
+    const instances = Array.from({ length: n }, (_, i) => ({ instance_id: "b0000000-0000-4000-8000-" + hex(i), cache_mode: "ha" }));
+    startEmulator({ instances, speed: ${speed}, logLevel: "silent" }).then((e) => {
+      console.log(JSON.stringify({ url: e.url, projectId: e.projectId, accessKey: e.accessKey, secretKey: e.secretKey, ids: e.instances.map((i) => i.instance_id) }));
+      process.on("SIGTERM", () => e.stop().then(() => process.exit(0)));
+    });`;
+  const child = spawn(process.execPath, ["-e", script], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`emulator process exited with ${code}`)));
+  });
+  return { child, ...JSON.parse(line) };
+}
+
+export async function scaleBench(n: number, capPerSecond: number, speed = 30): Promise<ScaleRow> {
+  const emu = await emulatorProcess(n, speed);
+  resetRateLimiters();
+  const requestStarts: number[] = [];
+  const client = new DcsClient({
+    endpoint: emu.url,
+    projectId: emu.projectId,
+    region: "ap-southeast-1",
+    credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey },
+    // Burst 1: then no 1-second window may hold more than cap + 1 requests, a bound the check can state.
+    rateLimit: { requestsPerSecond: capPerSecond, burst: 1 },
+    onRequest: (e) => requestStarts.push(Date.now() - e.durationMs),
+  });
+  global.gc?.();
+  const base = process.memoryUsage();
+  let peakRss = base.rss;
+  let peakHeap = base.heapUsed;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 25);
+  const socketsBefore = httpStats().socketsOpened;
+  const t0 = Date.now();
+  let failures = 0;
+  try {
+    await Promise.all(
+      emu.ids.map(async (id) => {
+        try {
+          const { jobId } = await client.swapMasterStandby(id, { deadline: Date.now() + 600_000 });
+          await waitForJob(client, jobId, { jobType: "masterStandbySwapJob", timeoutMs: 600_000 });
+        } catch {
+          failures++;
+        }
+      }),
+    );
+  } finally {
+    clearInterval(sampler);
+    await client.close();
+    emu.child.kill("SIGTERM");
+  }
+  const wallS = (Date.now() - t0) / 1000;
+  const peakRate = maxInWindow(requestStarts, 1000);
+  const MiB = 1024 * 1024;
+  return {
+    jobs: n,
+    capPerSecond,
+    wallS,
+    peakRssMiB: peakRss / MiB,
+    peakHeapMiB: peakHeap / MiB,
+    rssGrowthMiB: (peakRss - base.rss) / MiB,
+    socketsOpened: httpStats().socketsOpened - socketsBefore,
+    requests: requestStarts.length,
+    requestsPerJob: requestStarts.length / n,
+    peakRatePerSecond: peakRate,
+    capHeld: peakRate <= capPerSecond + 1,
+    failures,
+  };
+}
