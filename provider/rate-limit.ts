@@ -1,6 +1,6 @@
 /**
  * A request-rate budget per endpoint, shared by every client in the process: a token bucket.
- * {@link takeToken} is the pure arithmetic; {@link RateLimiter} does the waiting (abortable,
+ * {@link tryTake} is the pure arithmetic; {@link RateLimiter} does the waiting (abortable,
  * deadline-aware) with the global `setTimeout`, so fake timers drive it in tests.
  *
  * Why: the API gateway throttles per user (observed: 200 requests per 5 minutes), and many resources
@@ -8,8 +8,9 @@
  */
 import { sleep } from "./retry-policy";
 
-/** The bucket's state: tokens may go negative, which is a queue of reservations. */
+/** The bucket's state. */
 export interface BucketState {
+  /** Tokens available now, at most `burst`. */
   tokens: number;
   /** When `tokens` was last brought up to date (epoch ms). */
   updatedAt: number;
@@ -29,19 +30,15 @@ export function refill(state: BucketState, now: number, cfg: BucketConfig): Buck
 }
 
 /**
- * Reserves one token at `now`: returns the new state and how long the caller must wait before sending
- * (0 when a token is free). Reservations queue up: each later caller waits one interval longer.
+ * Takes one token at `now` if there is one (`waitMs: 0`); otherwise takes nothing and says how long until
+ * there will be one. No reservations: a token is spent only at the moment a request really goes, so late
+ * timers cannot bunch requests that were scheduled apart, and no window of W ms ever holds more than
+ * `burst + requestsPerSecond * W / 1000` grants.
  */
-export function takeToken(state: BucketState, now: number, cfg: BucketConfig): { state: BucketState; waitMs: number } {
+export function tryTake(state: BucketState, now: number, cfg: BucketConfig): { state: BucketState; waitMs: number } {
   const filled = refill(state, now, cfg);
-  const tokens = filled.tokens - 1;
-  const waitMs = tokens >= 0 ? 0 : Math.ceil((-tokens * 1000) / cfg.requestsPerSecond);
-  return { state: { tokens, updatedAt: filled.updatedAt }, waitMs };
-}
-
-/** Gives a reserved token back (the caller gave up waiting). */
-export function returnToken(state: BucketState, cfg: BucketConfig): BucketState {
-  return { tokens: Math.min(cfg.burst, state.tokens + 1), updatedAt: state.updatedAt };
+  if (filled.tokens >= 1) return { state: { ...filled, tokens: filled.tokens - 1 }, waitMs: 0 };
+  return { state: filled, waitMs: Math.max(1, Math.ceil(((1 - filled.tokens) * 1000) / cfg.requestsPerSecond)) };
 }
 
 /** Thrown when the rate budget would make a request start after the caller's deadline. */
@@ -52,9 +49,12 @@ export class RateLimitDeadlineError extends Error {
   }
 }
 
-/** A token bucket with waiting. One per endpoint via {@link rateLimiterFor}. */
+/** A token bucket with waiting, served in arrival order. One per endpoint via {@link rateLimiterFor}. */
 export class RateLimiter {
   private state: BucketState;
+  /** Settles when every caller queued so far has had its turn. */
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
   constructor(
     private cfg: BucketConfig,
     private readonly now: () => number = Date.now,
@@ -77,23 +77,56 @@ export class RateLimiter {
   }
 
   /**
-   * Waits for a token. Rejects with `signal.reason` when aborted, or with a
-   * {@link RateLimitDeadlineError} (without waiting) when the token would come after `deadline`.
+   * Waits for a token, first come first served. Rejects with `signal.reason` when aborted (at once, even
+   * while queued), or with a {@link RateLimitDeadlineError} without waiting when the callers ahead and the
+   * refill rate already put its token past `deadline`.
    */
   async acquire(options: { signal?: AbortSignal; deadline?: number } = {}): Promise<void> {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const now = this.now();
-    const { state, waitMs } = takeToken(this.state, now, this.cfg);
-    if (options.deadline !== undefined && waitMs > 0 && now + waitMs >= options.deadline) {
-      throw new RateLimitDeadlineError(waitMs);
+    const { signal, deadline } = options;
+    if (signal?.aborted) throw signal.reason;
+    if (deadline !== undefined) {
+      const now = this.now();
+      const tokens = refill(this.state, now, this.cfg).tokens;
+      const shortfall = this.queued + 1 - tokens;
+      const estimateMs = shortfall > 0 ? Math.ceil((shortfall * 1000) / this.cfg.requestsPerSecond) : 0;
+      if (estimateMs > 0 && now + estimateMs >= deadline) throw new RateLimitDeadlineError(estimateMs);
     }
-    this.state = state;
-    if (waitMs === 0) return;
+    // The queued turn runs with its own signal, so a caller who leaves frees its place at once.
+    const leave = new AbortController();
+    const onAbort = () => leave.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.queued++;
+    const turn = this.tail.then(() => this.take(leave.signal, deadline));
+    this.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    const left = new Promise<never>((_, reject) => {
+      if (leave.signal.aborted) reject(leave.signal.reason);
+      leave.signal.addEventListener("abort", () => reject(leave.signal.reason), { once: true });
+    });
+    left.catch(() => undefined);
     try {
-      await sleep(waitMs, options.signal);
-    } catch (e) {
-      this.state = returnToken(this.state, this.cfg);
-      throw e;
+      await Promise.race([turn, left]);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** This caller's turn: spend a token at the real time it is there. */
+  private async take(signal: AbortSignal, deadline: number | undefined): Promise<void> {
+    try {
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        const now = this.now();
+        const { state, waitMs } = tryTake(this.state, now, this.cfg);
+        this.state = state;
+        if (waitMs === 0) return;
+        if (deadline !== undefined && now + waitMs >= deadline) throw new RateLimitDeadlineError(waitMs);
+        await sleep(waitMs, signal);
+      }
+    } finally {
+      this.queued--;
     }
   }
 }

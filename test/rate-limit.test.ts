@@ -1,18 +1,21 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { RateLimiter, RateLimitDeadlineError, rateLimiterFor, refill, resetRateLimiters, takeToken } from "../provider/rate-limit";
+import { RateLimiter, RateLimitDeadlineError, rateLimiterFor, refill, resetRateLimiters, tryTake } from "../provider/rate-limit";
 
 const cfg = { requestsPerSecond: 2, burst: 3 };
 
 describe("token bucket arithmetic", () => {
-  it("spends the burst at once, then queues one interval per request", () => {
+  it("spends the burst at once, then says how long until the next token, spending nothing meanwhile", () => {
     let state = { tokens: 3, updatedAt: 0 };
     const waits: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const r = takeToken(state, 0, cfg);
+    for (let i = 0; i < 5; i++) {
+      const r = tryTake(state, 0, cfg);
       state = r.state;
       waits.push(r.waitMs);
     }
-    expect(waits).toEqual([0, 0, 0, 500, 1_000, 1_500]);
+    expect(waits).toEqual([0, 0, 0, 500, 500]);
+    expect(state.tokens).toBe(0);
+    expect(tryTake(state, 250, cfg).waitMs).toBe(250);
+    expect(tryTake(state, 500, cfg)).toEqual({ state: { tokens: 0, updatedAt: 500 }, waitMs: 0 });
   });
 
   it("refills at the rate, never above the burst", () => {
@@ -48,13 +51,13 @@ describe("RateLimiter", () => {
     const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
     await limiter.acquire();
     await expect(limiter.acquire({ deadline: 500 })).rejects.toBeInstanceOf(RateLimitDeadlineError);
-    // The refused caller did not keep a reservation: the next one waits one interval, not two.
+    // The refused caller holds no place: the next one waits one interval, not two.
     const p = limiter.acquire();
     await vi.advanceTimersByTimeAsync(1_000);
     await expect(p).resolves.toBeUndefined();
   });
 
-  it("stops waiting at once on abort and gives the token back", async () => {
+  it("stops waiting at once on abort, and the caller behind takes its place", async () => {
     vi.useFakeTimers({ now: 0 });
     const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
     await limiter.acquire();
@@ -68,6 +71,28 @@ describe("RateLimiter", () => {
     await vi.advanceTimersByTimeAsync(1_000);
     await q;
     expect(third).toBe(true);
+  });
+
+  it("late timers never let more than burst + rate requests into any 1-second window", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 2, burst: 1 });
+    const grants: number[] = [];
+    const all = Array.from({ length: 12 }, () => limiter.acquire().then(() => grants.push(Date.now())));
+    await vi.advanceTimersByTimeAsync(600);
+    // The event loop stalls for 3 s (a busy host): time moves, no timer fires.
+    vi.setSystemTime(3_600);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all(all);
+    expect(grants).toHaveLength(12);
+    for (const t of grants) expect(grants.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(3);
+  });
+
+  it("serves callers in arrival order", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 10, burst: 1 });
+    const order: number[] = [];
+    await Promise.all([0, 1, 2, 3, 4].map((i) => limiter.acquire().then(() => order.push(i))).concat([vi.advanceTimersByTimeAsync(1_000).then(() => 0)]));
+    expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
   it("is shared per endpoint and keeps the stricter budget", () => {
