@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { DcsClient } from "../provider/client";
 import { httpStats } from "../provider/http";
-import { resetRateLimiters } from "../provider/rate-limit";
+import { rateLimiterFor, resetRateLimiters } from "../provider/rate-limit";
 import { waitForJob } from "../provider/waiter/wait";
 import { maxInWindow } from "./stats";
 
@@ -24,7 +24,10 @@ export interface ScaleRow {
   socketsOpened: number;
   requests: number;
   requestsPerJob: number;
+  /** Busiest 1-second window of the shared limiter's grants. */
   peakRatePerSecond: number;
+  /** Busiest 1-second window of arrivals at the emulator (network and event-loop jitter included). */
+  peakArrivalsPerSecond: number;
   capHeld: boolean;
   failures: number;
 }
@@ -32,37 +35,62 @@ export interface ScaleRow {
 const repoRoot = path.resolve(__dirname, "..");
 
 /** Starts an emulator with `n` ha instances in a child process; resolves with what the client needs. */
-async function emulatorProcess(n: number, speed: number): Promise<{ child: ChildProcess; url: string; projectId: string; accessKey: string; secretKey: string; ids: string[] }> {
+async function emulatorProcess(
+  n: number,
+  speed: number,
+): Promise<{ child: ChildProcess; url: string; projectId: string; accessKey: string; secretKey: string; ids: string[]; stop(): Promise<number[]> }> {
   const script = `
     const { startEmulator } = require("pulumi-dcs-jobs/emulator");
     const n = ${n};
     const hex = (i) => i.toString(16).padStart(12, "0");
     const instances = Array.from({ length: n }, (_, i) => ({ instance_id: "b0000000-0000-4000-8000-" + hex(i), cache_mode: "ha" }));
-    startEmulator({ instances, speed: ${speed}, logLevel: "silent" }).then((e) => {
+    const arrivals = [];
+    // One log line per request: its time is when the request reached the server.
+    startEmulator({ instances, speed: ${speed}, logLevel: "info", logger: () => arrivals.push(Date.now()) }).then((e) => {
       console.log(JSON.stringify({ url: e.url, projectId: e.projectId, accessKey: e.accessKey, secretKey: e.secretKey, ids: e.instances.map((i) => i.instance_id) }));
-      process.on("SIGTERM", () => e.stop().then(() => process.exit(0)));
+      process.on("SIGTERM", () => e.stop().then(() => { console.log(JSON.stringify(arrivals)); process.exit(0); }));
     });`;
   const child = spawn(process.execPath, ["-e", script], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`emulator process exited with ${code}`)));
-  });
-  return { child, ...JSON.parse(line) };
+  const lines = createInterface({ input: child.stdout! });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`emulator process exited with ${code}`)));
+    });
+  const first = await next();
+  return {
+    child,
+    ...JSON.parse(first),
+    stop: async () => {
+      const arrivals = next();
+      child.kill("SIGTERM");
+      return JSON.parse(await arrivals) as number[];
+    },
+  };
 }
 
 export async function scaleBench(n: number, capPerSecond: number, speed = 30): Promise<ScaleRow> {
   const emu = await emulatorProcess(n, speed);
   resetRateLimiters();
-  const requestStarts: number[] = [];
+  let requests = 0;
+  const cfg = { requestsPerSecond: capPerSecond, burst: 1 };
   const client = new DcsClient({
     endpoint: emu.url,
     projectId: emu.projectId,
     region: "ap-southeast-1",
     credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey },
-    // Burst 1: then no 1-second window may hold more than cap + 1 requests, a bound the check can state.
-    rateLimit: { requestsPerSecond: capPerSecond, burst: 1 },
-    onRequest: (e) => requestStarts.push(Date.now() - e.durationMs),
+    // Burst 1: then no 1-second window may hold more than cap + 1 grants, a bound the check can state.
+    rateLimit: cfg,
+    onRequest: () => requests++,
   });
+  // The limiter every wait shares: record when it lets each request go (what the cap governs).
+  const limiter = rateLimiterFor(emu.url, cfg);
+  const grants: number[] = [];
+  const acquire = limiter.acquire.bind(limiter);
+  limiter.acquire = async (o) => {
+    await acquire(o);
+    grants.push(performance.now());
+  };
   global.gc?.();
   const base = process.memoryUsage();
   let peakRss = base.rss;
@@ -89,10 +117,10 @@ export async function scaleBench(n: number, capPerSecond: number, speed = 30): P
   } finally {
     clearInterval(sampler);
     await client.close();
-    emu.child.kill("SIGTERM");
   }
+  const arrivals = await emu.stop();
   const wallS = (Date.now() - t0) / 1000;
-  const peakRate = maxInWindow(requestStarts, 1000);
+  const peakRate = maxInWindow(grants, 1000);
   const MiB = 1024 * 1024;
   return {
     jobs: n,
@@ -102,9 +130,10 @@ export async function scaleBench(n: number, capPerSecond: number, speed = 30): P
     peakHeapMiB: peakHeap / MiB,
     rssGrowthMiB: (peakRss - base.rss) / MiB,
     socketsOpened: httpStats().socketsOpened - socketsBefore,
-    requests: requestStarts.length,
-    requestsPerJob: requestStarts.length / n,
+    requests,
+    requestsPerJob: requests / n,
     peakRatePerSecond: peakRate,
+    peakArrivalsPerSecond: maxInWindow(arrivals, 1000),
     capHeld: peakRate <= capPerSecond + 1,
     failures,
   };
