@@ -1,7 +1,10 @@
 /**
  * Many waits in one process: N swaps started and waited on concurrently through one client, as a large
- * stack or a fleet-wide CLI run would. The emulator runs in a child process (so the figures are the
- * waiters' own memory) with its clock sped up; the waiters run in real time with the default schedule.
+ * stack or a fleet-wide CLI run would. Each size runs in a fresh process of its own (`--expose-gc`, nothing
+ * else loaded or run before), and the emulator in another, so the memory figures are the waiters' own.
+ * The emulator's clock is sped up while the waiters run in real time with the default schedule, so every
+ * job has ended by the schedule's first read: this measures fan-out, pacing, sockets and memory, not
+ * detection (part 1 does that).
  * Reports wall time, peak memory, sockets opened, requests per job, and the achieved request rate over
  * the busiest 1-second window against the configured cap (a token bucket per endpoint shared by every wait).
  */
@@ -67,6 +70,19 @@ async function emulatorProcess(
       return JSON.parse(await arrivals) as number[];
     },
   };
+}
+
+/** Runs {@link scaleBench} in a fresh Node process (so nothing measured before skews its memory). */
+export function scaleBenchIsolated(n: number, capPerSecond: number): Promise<ScaleRow> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", __filename, String(n), String(capPerSecond)], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as ScaleRow) : reject(new Error(`scale run for ${n} jobs exited with ${code}`))));
+  });
 }
 
 export async function scaleBench(n: number, capPerSecond: number, speed = 30): Promise<ScaleRow> {
@@ -137,4 +153,15 @@ export async function scaleBench(n: number, capPerSecond: number, speed = 30): P
     capHeld: peakRate <= capPerSecond + 1,
     failures,
   };
+}
+
+if (require.main === module) {
+  const [n, cap] = process.argv.slice(2).map(Number);
+  scaleBench(n!, cap!).then(
+    (row) => process.stdout.write(JSON.stringify(row)),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }
