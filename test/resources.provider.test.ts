@@ -338,6 +338,17 @@ describe("ClientIpPassThrough", () => {
 });
 
 describe("DcsJob", () => {
+  it("reads a job that already ended at once: one read, no wait", async () => {
+    const started = await sideClient().swapMasterStandby(IDS.ha);
+    clock.advance(10 * 60_000); // long over
+    rt.setRuntimeOverrides({ env: {}, log: (l) => lines.push(l), wait: { clock: waitClock(clock) }, now: () => clock.now(), settlePauseMs: 5 });
+    const before = { reads: emu.stats().byRoute.showJob, at: clock.now() };
+    const { outs } = await rt.dcsJob.create({ jobId: started.jobId, instanceId: IDS.ha });
+    expect(outs.status).toBe("SUCCESS");
+    expect(emu.stats().byRoute.showJob - before.reads).toBe(1);
+    expect(clock.now()).toBe(before.at);
+  });
+
   it("waits on an existing job and outputs it; a FAIL fails with reason and IDs", async () => {
     const started = await sideClient().swapMasterStandby(IDS.ha);
     const { id, outs } = await rt.dcsJob.create({ jobId: started.jobId, instanceId: IDS.ha });
