@@ -1,35 +1,19 @@
 /**
  * Parsing and printing of durations for the CLI (pure).
  */
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+import { parseDurationMs } from "../duration";
 
 /** Longest accepted timeout: setTimeout cannot wait longer than 2^31-1 ms (~24.8 days). */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
 /**
- * Parses a duration: a bare number of seconds (`90`, `1.5`), or one or more number+unit parts
- * (`90s`, `30m`, `1h30m`, `500ms`). Returns milliseconds, or `undefined` when the text is not a
- * positive duration within {@link MAX_DURATION_MS}.
+ * Parses a `--timeout`: the grammar of {@link parseDurationMs} (`90`, `90s`, `30m`, `1h30m`, `500ms`).
+ * Returns milliseconds, or `undefined` when the text is not a positive duration within
+ * {@link MAX_DURATION_MS}.
  */
 export function parseDuration(text: string): number | undefined {
-  const t = text.trim().toLowerCase();
-  if (t === "") return undefined;
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(t)) {
-    ms = Number(t) * 1_000;
-  } else {
-    const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
-    ms = 0;
-    let end = 0;
-    for (let m = part.exec(t); m; m = part.exec(t)) {
-      ms += Number(m[1]) * UNIT_MS[m[2]!]!;
-      end = part.lastIndex;
-    }
-    if (end !== t.length) return undefined;
-  }
-  ms = Math.round(ms);
-  return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
+  const ms = parseDurationMs(text);
+  return ms !== undefined && ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
 /** Elapsed time as `m:ss` or `h:mm:ss` (what a status line shows). */

@@ -3,6 +3,7 @@
  * for interrupted runs, and the job-to-outputs mapping. No I/O, no clock: everything time-dependent
  * takes `nowMs`. `runtime.ts` does the calls; this file decides.
  */
+import { parseDurationMs } from "../duration";
 import { assertInstanceId, assertJobId } from "../config";
 import type { BackgroundTask, Job, WaitProgress } from "../types";
 
@@ -104,30 +105,20 @@ export interface DiffResult {
 
 // ---- durations ----------------------------------------------------------------------------------
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
 /**
- * Parses a duration: a number (seconds) or a string of `<number><unit>` parts (`ms`, `s`, `m`, `h`),
- * e.g. `"30m"`, `"1h30m"`, `"90s"`; a bare numeric string means seconds. Throws a `RangeError` with a
- * message fit for the user on anything else, on zero (unless `allowZero`) and above 24 h.
+ * Parses a duration (the grammar of {@link parseDurationMs}: a number of seconds, or `"30m"`, `"1h30m"`,
+ * `"90s"`, ...). Throws a `RangeError` with a message fit for the user on anything else, on zero (unless
+ * `allowZero`) and above 24 h.
  */
 export function parseDuration(value: unknown, what = "duration", opts: { allowZero?: boolean } = {}): number {
   const expect = `${what} must be a positive duration such as "30m", "90s", "1h30m" or a number of seconds`;
-  let ms: number;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new RangeError(`${expect}; got ${String(value)}.`);
-    ms = value * 1_000;
-  } else if (typeof value === "string") {
-    const s = value.trim().toLowerCase();
-    if (/^\d+(\.\d+)?$/.test(s)) ms = Number(s) * 1_000;
-    else if (/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) {
-      ms = 0;
-      for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
-    } else throw new RangeError(`${expect}; got ${JSON.stringify(value.slice(0, 40))}.`);
-  } else {
+  if (typeof value !== "number" && typeof value !== "string") {
     throw new RangeError(`${expect}; got ${value === null ? "null" : `a ${typeof value}`}.`);
   }
-  ms = Math.round(ms);
+  const ms = parseDurationMs(value);
+  if (ms === undefined) {
+    throw new RangeError(`${expect}; got ${typeof value === "number" ? String(value) : JSON.stringify(value.slice(0, 40))}.`);
+  }
   if (ms < 0 || (ms === 0 && !opts.allowZero)) throw new RangeError(`${expect}; got ${JSON.stringify(value)}.`);
   if (ms > MAX_DURATION_MS) throw new RangeError(`${what} ${JSON.stringify(value)} is longer than 24 h: a deploy should not block that long.`);
   return ms;
