@@ -12,6 +12,7 @@
  * ```
  */
 import type { AddressInfo } from "node:net";
+import { isLoopbackHost } from "../config";
 import type { AuthConfig } from "./auth";
 import { RealClock, type EmulatorClock } from "./clock";
 import { FaultRegistry, type Fault } from "./faults";
@@ -25,6 +26,8 @@ export { CODES as EMULATOR_ERROR_CODES } from "./errors";
 export { FAULT_KIND_ALIASES, FaultSchema, ROUTE_NAMES, parseFaults, type Fault, type RouteName } from "./faults";
 export { DEFAULT_INSTANCES, EMULATOR_INSTANCE_IDS, loadSeedFile, parseSeedText, type SeedInstance, type SeedInstanceInput } from "./seed";
 export { isLoopbackAddress, type LogLevel } from "./server";
+/** True when a host name binds loopback only (`localhost`, `127.0.0.0/8`, `::1`). */
+export { isLoopbackHost };
 export { DEFAULT_JOB_DURATIONS, DEFAULT_JOB_INIT_MS, type JobDurations } from "./state";
 export type { EmulatorStats, StartRecord } from "./stats";
 
@@ -96,12 +99,6 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
-
-/** True when `host` binds loopback only. */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 /** Starts an emulator; resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
