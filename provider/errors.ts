@@ -109,6 +109,8 @@ export class OperationOutcomeUnknownError extends DcsJobsError {
 /** The job ended in `FAIL`. */
 export class JobFailedError extends DcsJobsError {
   override name = "JobFailedError";
+  /** Stable, for matching as data (as undici's `UND_ERR_*` codes). */
+  readonly code = "DCS_JOB_FAILED";
   constructor(
     readonly job: Job,
     context?: { instanceId?: string },
@@ -121,19 +123,78 @@ export class JobFailedError extends DcsJobsError {
   }
 }
 
-/** The wait's deadline passed before the job ended. The job itself may still be running. */
+/** What a {@link JobTimeoutError} is built from: what the wait saw, so the timeout can say why. */
+export interface JobTimeoutErrorInit {
+  jobId: string;
+  /** The wait's budget (from its start to its deadline). */
+  timeoutMs: number;
+  /** The status of the last read that answered; `undefined` if none did. */
+  lastStatus: JobStatus | undefined;
+  lastJob?: Job;
+  /** Reads the waiter made (a read the rate budget refused is not one). Default 0. */
+  reads?: number;
+  /** How many of those reads failed (429, 5xx, network, malformed body, early 404, cut by the deadline). Default 0. */
+  failedReads?: number;
+  /** The error of the last failed read. */
+  lastError?: Error;
+  /** How often each distinct outcome was seen: a status (`RUNNING`) or a failure (`HTTP 503`). Default `{}`. */
+  outcomes?: Readonly<Record<string, number>>;
+  /** Why the wait ended before a read could settle it, beyond the counts (e.g. the rate budget had no slot). */
+  reason?: string;
+  /** The error that ended the wait, if one did (the limiter's refusal, the failure of the final read). */
+  cause?: unknown;
+}
+
+/**
+ * The wait's deadline passed before the job ended. The job itself may still be running. The message
+ * says why (as `@smithy/util-waiter` does): how many reads failed and the last failure, or that the
+ * shared request budget left no slot; `outcomes` counts every distinct answer.
+ */
 export class JobTimeoutError extends DcsJobsError {
   override name = "JobTimeoutError";
-  constructor(
-    readonly jobId: string,
-    readonly timeoutMs: number,
-    readonly lastStatus: JobStatus | undefined,
-    readonly lastJob?: Job,
-  ) {
+  /** Stable, for matching as data (as undici's `UND_ERR_*` codes). */
+  readonly code = "DCS_JOB_TIMEOUT";
+  readonly jobId: string;
+  readonly timeoutMs: number;
+  readonly lastStatus: JobStatus | undefined;
+  readonly lastJob?: Job;
+  /** Reads the waiter made. */
+  readonly reads: number;
+  /** How many of them failed. */
+  readonly failedReads: number;
+  /** The error of the last failed read. */
+  readonly lastError?: Error;
+  /** Count per distinct outcome, e.g. `{ RUNNING: 10, "HTTP 503": 3 }`. */
+  readonly outcomes: Readonly<Record<string, number>>;
+  /** Why, beyond the counts (e.g. "the shared request budget had no slot before the deadline"). */
+  readonly reason?: string;
+
+  constructor(init: JobTimeoutErrorInit);
+  /** @deprecated Positional form, kept for existing callers: use the {@link JobTimeoutErrorInit} form. */
+  constructor(jobId: string, timeoutMs: number, lastStatus: JobStatus | undefined, lastJob?: Job);
+  constructor(initOrJobId: JobTimeoutErrorInit | string, timeoutMs?: number, lastStatus?: JobStatus, lastJob?: Job) {
+    const init: JobTimeoutErrorInit =
+      typeof initOrJobId === "string" ? { jobId: initOrJobId, timeoutMs: timeoutMs ?? 0, lastStatus, lastJob } : initOrJobId;
+    const reads = init.reads ?? 0;
+    const failedReads = init.failedReads ?? 0;
+    const why = [`last status: ${init.lastStatus ?? "never read"}`];
+    if (init.reason) why.push(init.reason);
+    if (failedReads > 0) {
+      why.push(`${failedReads} of ${reads} reads failed${init.lastError ? `, last: ${init.lastError.message}` : ""}`);
+    }
     super(
-      `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for DCS job ${jobId} ` +
-        `(last status: ${lastStatus ?? "never read"}). The job may still be running; check it with ` +
-        `\`dcs-jobs show ${jobId}\` or raise the wait timeout.`,
+      `Timed out after ${Math.round(init.timeoutMs / 1000)} s waiting for DCS job ${init.jobId} (${why.join("; ")}). ` +
+        `The job may still be running; check it with \`dcs-jobs show ${init.jobId}\` or raise the wait timeout.`,
+      init.cause === undefined ? undefined : { cause: init.cause },
     );
+    this.jobId = init.jobId;
+    this.timeoutMs = init.timeoutMs;
+    this.lastStatus = init.lastStatus;
+    this.lastJob = init.lastJob;
+    this.reads = reads;
+    this.failedReads = failedReads;
+    this.lastError = init.lastError;
+    this.outcomes = { ...(init.outcomes ?? {}) };
+    this.reason = init.reason;
   }
 }

@@ -41,12 +41,25 @@ export function tryTake(state: BucketState, now: number, cfg: BucketConfig): { s
   return { state: filled, waitMs: Math.max(1, Math.ceil(((1 - filled.tokens) * 1000) / cfg.requestsPerSecond)) };
 }
 
-/** Thrown when the rate budget would make a request start after the caller's deadline. */
+/** The stable {@link RateLimitDeadlineError.code}: match on it rather than on the class or the name. */
+export const RATE_LIMIT_DEADLINE_CODE = "DCS_RATE_LIMIT_DEADLINE";
+
+/**
+ * Thrown when the rate budget would make a request start after the caller's deadline. Its `name` is
+ * `"TimeoutError"` (the client and the CLI treat it as a deadline expiry, like `AbortSignal.timeout()`);
+ * its `code` tells it apart from every other `TimeoutError`, as undici's `UND_ERR_*` codes do.
+ */
 export class RateLimitDeadlineError extends Error {
   override name = "TimeoutError";
+  readonly code = RATE_LIMIT_DEADLINE_CODE;
   constructor(readonly waitMs: number) {
     super(`The request rate budget would delay this request by ${waitMs} ms, past the call's deadline.`);
   }
+}
+
+/** True for a {@link RateLimitDeadlineError}, recognised by its `code` (so also one from another copy of this package). */
+export function isRateLimitDeadlineError(error: unknown): error is RateLimitDeadlineError {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === RATE_LIMIT_DEADLINE_CODE;
 }
 
 /** A token bucket with waiting, served in arrival order. One per endpoint via {@link rateLimiterFor}. */

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { RateLimiter, RateLimitDeadlineError, rateLimiterFor, refill, resetRateLimiters, tryTake } from "../provider/rate-limit";
+import {
+  isRateLimitDeadlineError,
+  RATE_LIMIT_DEADLINE_CODE,
+  RateLimiter,
+  RateLimitDeadlineError,
+  rateLimiterFor,
+  refill,
+  resetRateLimiters,
+  tryTake,
+} from "../provider/rate-limit";
 
 const cfg = { requestsPerSecond: 2, burst: 3 };
 
@@ -55,6 +64,45 @@ describe("RateLimiter", () => {
     const p = limiter.acquire();
     await vi.advanceTimersByTimeAsync(1_000);
     await expect(p).resolves.toBeUndefined();
+  });
+
+  it("a refusal carries a stable code (matched as data, across copies of the package) and stays a TimeoutError", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
+    await limiter.acquire();
+    const refusal = await limiter.acquire({ deadline: 500 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refusal).toBeInstanceOf(RateLimitDeadlineError);
+    expect((refusal as RateLimitDeadlineError).code).toBe("DCS_RATE_LIMIT_DEADLINE");
+    expect(RATE_LIMIT_DEADLINE_CODE).toBe("DCS_RATE_LIMIT_DEADLINE");
+    // The client and the CLI treat it as a deadline expiry by name.
+    expect((refusal as Error).name).toBe("TimeoutError");
+    expect((refusal as RateLimitDeadlineError).waitMs).toBe(1_000);
+    expect(isRateLimitDeadlineError(refusal)).toBe(true);
+    expect(isRateLimitDeadlineError(Object.assign(new Error("from another copy"), { code: "DCS_RATE_LIMIT_DEADLINE" }))).toBe(true);
+    expect(isRateLimitDeadlineError(new DOMException("deadline", "TimeoutError"))).toBe(false);
+    expect(isRateLimitDeadlineError(undefined)).toBe(false);
+  });
+
+  it("a caller refused at its turn (the host stalled while it was queued) gets the same coded error", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const limiter = new RateLimiter({ requestsPerSecond: 1, burst: 1 });
+    await limiter.acquire();
+    const first = limiter.acquire();
+    // Admitted: one caller ahead and 1 token/s put its token at 2 s, before the 2.1 s deadline.
+    const second = limiter.acquire({ deadline: 2_100 }).then(
+      () => "granted",
+      (e: unknown) => e,
+    );
+    await vi.advanceTimersByTimeAsync(600);
+    vi.setSystemTime(2_050); // the event loop stalls; the first caller's turn comes late, and so does the second's
+    await vi.advanceTimersByTimeAsync(1_000);
+    await first;
+    const e = await second;
+    expect(e).toBeInstanceOf(RateLimitDeadlineError);
+    expect(isRateLimitDeadlineError(e)).toBe(true);
   });
 
   it("stops waiting at once on abort, and the caller behind takes its place", async () => {

@@ -3,6 +3,7 @@ import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTime
 import type { CallOptions, Job, JobReader, WaitProgress } from "../provider/types";
 import { anchorSchedule, fixedSchedule } from "../provider/waiter/schedule";
 import { waitForJob, type WaitClock } from "../provider/waiter/wait";
+import { RateLimiter, RateLimitDeadlineError } from "../provider/rate-limit";
 
 const T0 = Date.UTC(2024, 4, 16, 0, 0, 0);
 
@@ -372,5 +373,170 @@ describe("waitForJob with an injected clock (no timers at all)", () => {
     expect(sleeps.every((ms) => ms >= 0 && ms <= 10_000)).toBe(true);
     // Age clamps to 0: the job looks brand new, so reads stay at the type's minimum interval.
     expect(sleeps).toEqual([6_000, 8_000, 8_000]);
+  });
+});
+
+describe("waitForJob: what a timeout reports, and which errors at the deadline are not timeouts", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a timeout after some failed reads says how many failed and the last error, and counts each distinct answer", async () => {
+    const unavailable = apiError(503, { retryable: true });
+    const net = new DcsNetworkError("socket hang up", "GET", "/v2/p/jobs/job-1", false);
+    const reader = scripted([job("RUNNING"), unavailable, job("RUNNING"), net, job("RUNNING")]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: fixedSchedule(1_000), timeoutMs: 10_000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.error).toBeInstanceOf(JobTimeoutError);
+    const e = s.error as JobTimeoutError;
+    expect(reader.times).toHaveLength(10);
+    expect(e.code).toBe("DCS_JOB_TIMEOUT");
+    expect(e.reads).toBe(10);
+    expect(e.failedReads).toBe(2);
+    expect(e.lastError).toBe(net);
+    expect(e.outcomes).toEqual({ RUNNING: 8, "HTTP 503": 1, "network error": 1 });
+    expect(e.message).toContain("Timed out after 10 s waiting for DCS job job-1 (last status: RUNNING; 2 of 10 reads failed, last: socket hang up)");
+    // The fields a caller already reads are unchanged.
+    expect(e.jobId).toBe("job-1");
+    expect(e.timeoutMs).toBe(10_000);
+    expect(e.lastStatus).toBe("RUNNING");
+    expect(e.lastJob?.status).toBe("RUNNING");
+  });
+
+  it("a timeout with every read answered keeps the short message and still counts the answers", async () => {
+    const reader = scripted([job("INIT"), job("RUNNING")]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: anchor, timeoutMs: 25_000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    const e = s.error as JobTimeoutError;
+    expect(e.reads).toBe(4);
+    expect(e.failedReads).toBe(0);
+    expect(e.lastError).toBeUndefined();
+    expect(e.outcomes).toEqual({ INIT: 1, RUNNING: 3 });
+    expect(e.message).toContain("(last status: RUNNING).");
+  });
+
+  it("transient failures through the deadline give a timeout naming the last failure", async () => {
+    const badGateway = apiError(502, { retryable: true });
+    const reader = scripted([job("RUNNING"), badGateway]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: fixedSchedule(2_000), timeoutMs: 20_000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    const e = s.error as JobTimeoutError;
+    expect(e).toBeInstanceOf(JobTimeoutError);
+    expect(e.failedReads).toBe(reader.times.length - 1);
+    expect(e.lastError).toBe(badGateway);
+    expect(e.outcomes).toEqual({ RUNNING: 1, "HTTP 502": reader.times.length - 1 });
+    expect(e.message).toContain(`${reader.times.length - 1} of ${reader.times.length} reads failed, last: ${badGateway.message}`);
+  });
+
+  for (const [what, error] of [
+    ["401", apiError(401, { errorCode: "APIG.0301" })],
+    ["403", apiError(403, { errorCode: "DCS.4030" })],
+    ["400", apiError(400, { errorCode: "DCS.4001" })],
+    ["404 after the job was read", apiError(404)],
+  ] as const) {
+    it(`a ${what} on the last read at the deadline is that error, not a timeout`, async () => {
+      const reader = scripted([job("RUNNING"), job("RUNNING"), job("RUNNING"), error]);
+      const s = settle(waitForJob(reader, "job-1", { schedule: anchor, timeoutMs: 25_000 }));
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(reader.times).toEqual([2_000, 12_000, 22_000, 25_000]);
+      expect(s.error).toBe(error);
+    });
+  }
+
+  it("a 401 answered after the deadline by a slow read is that error, not a timeout", async () => {
+    const unauthorized = apiError(401, { errorCode: "APIG.0301" });
+    const slow = () => new Promise<Job>((_, reject) => setTimeout(() => reject(unauthorized), 5_000));
+    const reader = scripted([job("RUNNING"), slow]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: fixedSchedule(10_000), timeoutMs: 22_000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(reader.times).toEqual([10_000, 20_000]);
+    expect(s.at).toBe(25_000);
+    expect(s.error).toBe(unauthorized);
+  });
+
+  it("a 404 past the not-found grace at the deadline is that 404; within the grace it is a timeout", async () => {
+    const notFound = apiError(404);
+    const r1 = scripted([notFound]);
+    const s1 = settle(waitForJob(r1, "job-1", { schedule: fixedSchedule(2_000), timeoutMs: 5_000, notFoundGraceMs: 4_000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(r1.times).toEqual([2_000, 4_000, 5_000]);
+    expect(s1.error).toBe(notFound);
+
+    const r2 = scripted([apiError(404)]);
+    const s2 = settle(waitForJob(r2, "job-1", { schedule: fixedSchedule(2_000), timeoutMs: 5_000 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    const e = s2.error as JobTimeoutError;
+    expect(e).toBeInstanceOf(JobTimeoutError);
+    expect(e.lastStatus).toBeUndefined();
+    expect(e.outcomes).toEqual({ "HTTP 404": 3 });
+    expect(e.message).toContain("(last status: never read; 3 of 3 reads failed, last: ");
+  });
+
+  it("a read cut by the deadline (a TimeoutError from the reader) is a timeout that says so", async () => {
+    const cut = new DOMException("The call's deadline passed while waiting for GET /v2/p/jobs/job-1.", "TimeoutError");
+    const hang = (opts?: CallOptions) =>
+      new Promise<Job>((_, reject) => setTimeout(() => reject(cut), Math.max(0, (opts?.deadline ?? 0) - Date.now())));
+    const reader = scripted([job("RUNNING"), hang]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: fixedSchedule(10_000), timeoutMs: 22_000, finalReadGraceMs: 0 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    const e = s.error as JobTimeoutError;
+    expect(e).toBeInstanceOf(JobTimeoutError);
+    expect(s.at).toBe(22_000);
+    expect(e.failedReads).toBe(1);
+    expect(e.lastError).toBe(cut);
+    expect(e.message).toContain("1 of 2 reads failed, last: The call's deadline passed");
+  });
+
+  it("the shared rate budget refusing a read before the deadline is a timeout with that reason", async () => {
+    // One token per 100 s: the first read takes the burst; the next cannot get a token before the deadline.
+    const limiter = new RateLimiter({ requestsPerSecond: 0.01, burst: 1 });
+    const reader = scripted([
+      async (opts) => {
+        await limiter.acquire({ signal: opts?.signal, deadline: opts?.deadline });
+        return job("RUNNING");
+      },
+    ]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: anchor, timeoutMs: 60_000 }));
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(s.error).toBeInstanceOf(JobTimeoutError);
+    const e = s.error as JobTimeoutError;
+    // Refused at once at 12 s (no point waiting: no slot can come before the deadline).
+    expect(s.at).toBe(12_000);
+    expect(e.cause).toBeInstanceOf(RateLimitDeadlineError);
+    expect(e.lastStatus).toBe("RUNNING");
+    expect(e.reads).toBe(1);
+    expect(e.failedReads).toBe(0);
+    expect(e.message).toContain("Timed out after 60 s waiting for DCS job job-1 (last status: RUNNING; the shared request budget had no slot before the deadline)");
+  });
+
+  it("a budget refusal from another copy of the limiter (matched by its code) is a timeout too", async () => {
+    const refusal = Object.assign(new Error("The request rate budget would delay this request by 9000 ms, past the call's deadline."), {
+      name: "TimeoutError",
+      code: "DCS_RATE_LIMIT_DEADLINE",
+    });
+    const reader = scripted([job("RUNNING"), refusal]);
+    const s = settle(waitForJob(reader, "job-1", { schedule: fixedSchedule(1_000), timeoutMs: 60_000 }));
+    await vi.advanceTimersByTimeAsync(120_000);
+    const e = s.error as JobTimeoutError;
+    expect(e).toBeInstanceOf(JobTimeoutError);
+    expect(e.cause).toBe(refusal);
+    expect(e.message).toContain("the shared request budget had no slot before the deadline");
+  });
+
+  it("JobTimeoutError and JobFailedError carry stable codes; the positional JobTimeoutError constructor still works", () => {
+    const t = new JobTimeoutError("job-1", 60_000, "RUNNING");
+    expect(t.code).toBe("DCS_JOB_TIMEOUT");
+    expect(t.jobId).toBe("job-1");
+    expect(t.timeoutMs).toBe(60_000);
+    expect(t.lastStatus).toBe("RUNNING");
+    expect(t.reads).toBe(0);
+    expect(t.failedReads).toBe(0);
+    expect(t.outcomes).toEqual({});
+    expect(t.message).toContain("Timed out after 60 s waiting for DCS job job-1 (last status: RUNNING).");
+    expect(new JobFailedError(job("FAIL")).code).toBe("DCS_JOB_FAILED");
   });
 });

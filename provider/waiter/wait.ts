@@ -4,6 +4,7 @@
  * unknown statuses and progress reports.
  */
 import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError } from "../errors";
+import { isRateLimitDeadlineError } from "../rate-limit";
 import { parseRetryAfter, sleep } from "../retry-policy";
 import type { Job, JobReader, JobStatus, WaitProgress } from "../types";
 import {
@@ -122,6 +123,24 @@ export function isTransientPollError(error: unknown): boolean {
   return error instanceof DcsNetworkError || error instanceof DcsResponseError;
 }
 
+/** Why a wait refused by the shared rate budget ended (the {@link JobTimeoutError}'s `reason`). */
+export const BUDGET_TIMEOUT_REASON = "the shared request budget had no slot before the deadline";
+
+/** A deadline expiry from the reader (the client's, or an `AbortSignal.timeout()`): a read the deadline cut. */
+function isDeadlineExpiry(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "TimeoutError";
+}
+
+/** The key under which a failed read is counted in {@link JobTimeoutError.outcomes}. */
+function outcomeOf(error: unknown): string {
+  if (error instanceof DcsApiError) return `HTTP ${error.status}`;
+  if (error instanceof DcsNetworkError) return "network error";
+  if (error instanceof DcsResponseError) return "malformed response";
+  if (isRateLimitDeadlineError(error)) return "no budget slot";
+  if (isDeadlineExpiry(error)) return "cut by the deadline";
+  return error instanceof Error ? error.name : "error";
+}
+
 /** A 404 meaning "no such route" (API gateway `APIG.0101`), not "no such job yet": never worth waiting for. */
 function isRouteNotFound(error: DcsApiError): boolean {
   return /(^|\.)0101$/.test(error.errorCode ?? "");
@@ -134,9 +153,11 @@ function isRouteNotFound(error: DcsApiError): boolean {
  * Rejects with {@link JobTimeoutError} (last status and job attached) when the deadline passes: it never
  * sleeps past the deadline; when the last sleep had to be cut short to end there, one last read is made at
  * the deadline (with `finalReadGraceMs` to answer), because a job that ended in that last stretch would
- * otherwise be reported as timed out. Rejects with `signal.reason` on abort, at once, even mid-sleep.
+ * otherwise be reported as timed out. The timeout says why: reads made and failed, the last failure and a
+ * count per distinct outcome. Rejects with `signal.reason` on abort, at once, even mid-sleep.
  * Transient read failures are reported (`poll-error`) and ridden out until the deadline; other API
- * errors (401, 403, 400, a 404 past the grace) reject at once.
+ * errors (401, 403, 400, a 404 past the grace) reject at once, even when they answer at the deadline.
+ * A read the shared rate budget refuses (no slot before the deadline) ends the wait with a timeout.
  */
 export async function waitForJob(reader: JobReader, jobId: string, options: WaitOptions = {}): Promise<Job> {
   const clock = options.clock ?? systemClock;
@@ -154,6 +175,12 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
   const maxErrorBackoff = options.maxErrorBackoffMs ?? 60_000;
 
   let polls = 0;
+  let failedReads = 0;
+  let lastError: Error | undefined;
+  const outcomes: Record<string, number> = {};
+  const count = (outcome: string) => {
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  };
   let notFound = 0;
   let consecutiveErrors = 0;
   let successes = 0;
@@ -171,7 +198,24 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
       // A broken progress callback must not break the wait.
     }
   };
-  const timeout = () => new JobTimeoutError(jobId, budgetMs, lastStatus, lastJob);
+  const timeout = (ended?: { cause: unknown; reason?: string }) =>
+    new JobTimeoutError({
+      jobId,
+      timeoutMs: budgetMs,
+      lastStatus,
+      lastJob,
+      reads: polls,
+      failedReads,
+      lastError,
+      outcomes,
+      ...(ended?.reason !== undefined ? { reason: ended.reason } : {}),
+      ...(ended ? { cause: ended.cause } : {}),
+    });
+  const failed = (error: unknown) => {
+    failedReads++;
+    lastError = error instanceof Error ? error : new Error(String(error));
+    count(outcomeOf(error));
+  };
   const throwIfAborted = () => {
     if (signal?.aborted) throw signal.reason;
   };
@@ -213,28 +257,40 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
       job = await abortable(reader.showJob(jobId, { signal, deadline: finalRead ? deadline + finalGrace : deadline }), signal);
     } catch (error) {
       throwIfAborted();
-      if (clock.now() >= deadline) throw timeout();
+      // The shared rate budget has no slot before the deadline: no read can settle the wait any more.
+      if (isRateLimitDeadlineError(error)) {
+        polls--; // never sent
+        count(outcomeOf(error));
+        report({ kind: "poll-error", error: error as Error, job: lastJob });
+        throw timeout({ cause: error, reason: BUDGET_TIMEOUT_REASON });
+      }
+      const atDeadline = clock.now() >= deadline;
+      // A read cut by the deadline: that is the timeout.
+      if (atDeadline && isDeadlineExpiry(error)) {
+        failed(error);
+        throw timeout({ cause: error });
+      }
+      // Not worth waiting for (401, 403, 400, a 404 past the grace): that error, even at the deadline.
       if (error instanceof DcsApiError && error.status === 404 && !isRouteNotFound(error)) {
         notFound++;
         const tolerated = lastJob === undefined && clock.now() - startedAt <= graceMs && notFound <= maxNotFound;
         if (!tolerated) throw error;
-        pending = { kind: "poll-error", error: error as Error, job: lastJob };
-        if (finalRead) {
-          report(pending);
-          throw timeout();
-        }
-        continue;
+      } else if (!isTransientPollError(error)) {
+        throw error;
+      } else {
+        consecutiveErrors++;
+        retryAfterMs = error instanceof DcsApiError ? (parseRetryAfter(error.retryAfter, clock.now()) ?? 0) : 0;
       }
-      if (!isTransientPollError(error)) throw error;
-      consecutiveErrors++;
-      retryAfterMs = error instanceof DcsApiError ? (parseRetryAfter(error.retryAfter, clock.now()) ?? 0) : 0;
+      // Ridden out: an early 404 or a transient failure.
+      failed(error);
       pending = { kind: "poll-error", error: error as Error, job: lastJob };
-      if (finalRead) {
+      if (finalRead || atDeadline) {
         report(pending);
-        throw timeout();
+        throw timeout({ cause: error });
       }
       continue;
     }
+    count(String(job.status));
     consecutiveErrors = 0;
     retryAfterMs = 0;
 
