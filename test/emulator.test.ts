@@ -16,6 +16,7 @@ import {
   isLoopbackHost,
   manualClock,
   parseSeedText,
+  ROUTE_NAMES,
   startEmulator,
   type RunningEmulator,
 } from "../provider/emulator";
@@ -69,6 +70,13 @@ async function call(emu: RunningEmulator, method: string, path: string, o: CallO
 }
 
 const p = (emu: RunningEmulator) => `/v2/${emu.projectId}`;
+
+/** The background task's ID of a job (a different value from the job ID). */
+const taskOf = (emu: RunningEmulator, jobId: string): string => {
+  const job = emu.jobs().find((j) => j.jobId === jobId);
+  if (!job) throw new Error(`no job ${jobId}`);
+  return job.taskId;
+};
 
 async function admin(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<Reply> {
   const res = await request(emu.url + path, {
@@ -290,7 +298,7 @@ describe("background task list", () => {
     expect(body.task_count).toBe("2");
     expect(body.tasks).toEqual([
       {
-        id: second,
+        id: taskOf(emu, second),
         name: "modifyClientIpTransJob",
         status: "RUNNING",
         created_at: new Date(t0 + 6_000).toISOString(),
@@ -302,7 +310,7 @@ describe("background task list", () => {
         enable_show: false,
       },
       {
-        id: first,
+        id: taskOf(emu, first),
         name: "masterStandbySwapJob",
         status: "SUCCESS",
         created_at: new Date(t0).toISOString(),
@@ -325,11 +333,11 @@ describe("background task list", () => {
     }
     // Jobs at 10:00:00, 10:01:00, 10:02:00 UTC on 2024-01-15.
     const window = await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks?start_time=20240115100030&end_time=20240115100200`);
-    expect(window.json().tasks.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[1]]);
+    expect(window.json().tasks.map((t: { id: string }) => t.id)).toEqual([taskOf(emu, ids[2]!), taskOf(emu, ids[1]!)]);
     const alias = await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks?begin_time=20240115100100`);
     expect(alias.json().task_count).toBe("2");
     const page = await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks?offset=1&limit=1`);
-    expect(page.json()).toMatchObject({ task_count: "3", tasks: [{ id: ids[1] }] });
+    expect(page.json()).toMatchObject({ task_count: "3", tasks: [{ id: taskOf(emu, ids[1]!) }] });
   });
 
   it("answers 400 DCS.4063 for a malformed time or limit", async () => {
@@ -344,6 +352,285 @@ describe("background task list", () => {
     expect(parseTaskTime("20200609160000")).toBe(Date.UTC(2020, 5, 9, 16, 0, 0));
     expect(parseTaskTime("2020060916000")).toBeUndefined();
     expect(parseTaskTime("20201301000000")).toBeUndefined();
+  });
+});
+
+/** Keys and JSON types of SingleBackgroundTask (vendor SDK `model_single_background_task.go`). */
+const SINGLE_TASK_KEYS = ["created_at", "details", "enable_show", "id", "name", "params", "status", "updated_at", "user_id", "user_name"];
+/** ListCenterTasksResp (`model_list_center_tasks_resp.go`): the same plus `error_code` and `job_id`. */
+const CENTER_TASK_KEYS = [...SINGLE_TASK_KEYS, "error_code", "job_id"].sort();
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function expectSdkTaskTypes(t: Record<string, unknown>): void {
+  for (const k of ["id", "name", "user_name", "user_id", "status", "created_at"]) expect(typeof t[k], k).toBe("string");
+  expect(t.created_at).toMatch(ISO_MS);
+  expect(t.updated_at === null || (typeof t.updated_at === "string" && ISO_MS.test(t.updated_at))).toBe(true);
+  // DetailsBody is an object; params is a string (`*string`), null when there are none.
+  expect(t.details !== null && typeof t.details === "object" && !Array.isArray(t.details)).toBe(true);
+  expect(t.params === null || typeof t.params === "string").toBe(true);
+  expect(typeof t.enable_show).toBe("boolean");
+}
+
+describe("task IDs and the tenant-wide task center", () => {
+  const center = (q = "") => call(emu, "GET", `${p(emu)}/tasks${q}`);
+
+  it("gives every job its own task ID: 32 hex, never a job ID, unique", async () => {
+    const swap = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    const ip = (await call(emu, "PUT", `${p(emu)}/${IDS.proxy}/client-ip-transparent-transmission`, { body: { transparent_client_ip_enable: true } })).json().job_id;
+    await call(emu, "POST", `${p(emu)}/instances/${IDS.ha2}/swap`);
+    const jobs = emu.jobs();
+    expect(jobs).toHaveLength(3);
+    expect(jobs.map((j) => j.jobId).slice(0, 2)).toEqual([swap, ip]);
+    const jobIds = new Set(jobs.map((j) => j.jobId));
+    for (const j of jobs) {
+      expect(j.taskId).toMatch(HEX32);
+      expect(jobIds.has(j.taskId)).toBe(false);
+    }
+    expect(new Set(jobs.map((j) => j.taskId)).size).toBe(3);
+    // A task ID is not a job ID: ShowJobInfo does not know it.
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobs[0]!.taskId}`)).status).toBe(404);
+  });
+
+  it("per-instance list: SingleBackgroundTask's fields and types exactly, id = task ID, no job_id", async () => {
+    const jobId = (await call(emu, "PUT", `${p(emu)}/${IDS.ha}/client-ip-transparent-transmission`, { body: { transparent_client_ip_enable: true } })).json().job_id;
+    const body = (await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks`)).json();
+    expect(Object.keys(body).sort()).toEqual(["task_count", "tasks"]);
+    expect(body.task_count).toBe("1");
+    const t = body.tasks[0];
+    expect(Object.keys(t).sort()).toEqual(SINGLE_TASK_KEYS);
+    expectSdkTaskTypes(t);
+    expect(t.id).toBe(taskOf(emu, jobId));
+    expect(t.id).not.toBe(jobId);
+    expect(JSON.stringify(body)).not.toContain(jobId);
+  });
+
+  it("GET /v2/{project_id}/tasks: every instance's tasks with ListCenterTasksResp's fields, id and job_id distinct", async () => {
+    const t0 = clock.now();
+    emu.inject({ route: "swap", kind: "failJob", failReason: "standby lagging", durationMs: 1_000 });
+    const failed = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    clock.advance(1_000);
+    const running = (await call(emu, "PUT", `${p(emu)}/${IDS.proxy}/client-ip-transparent-transmission`, { body: { transparent_client_ip_enable: true } })).json().job_id;
+    const r = await center();
+    expect(r.status).toBe(200);
+    const body = r.json();
+    expect(Object.keys(body).sort()).toEqual(["task_count", "tasks"]);
+    expect(body.task_count).toBe("2");
+    for (const t of body.tasks) {
+      expect(Object.keys(t).sort()).toEqual(CENTER_TASK_KEYS);
+      expectSdkTaskTypes(t);
+      expect(typeof t.job_id).toBe("string");
+      expect(t.error_code === null || typeof t.error_code === "string").toBe(true);
+      expect(t.id).not.toBe(t.job_id);
+    }
+    // Newest first; no instance ID on the items (the SDK model has none).
+    expect(body.tasks).toEqual([
+      expect.objectContaining({ id: taskOf(emu, running), job_id: running, name: "modifyClientIpTransJob", status: "INIT", error_code: null, updated_at: null }),
+      expect.objectContaining({
+        id: taskOf(emu, failed),
+        job_id: failed,
+        name: "masterStandbySwapJob",
+        status: "FAIL",
+        error_code: "DCS.5000",
+        created_at: new Date(t0).toISOString(),
+        updated_at: new Date(t0 + 1_000).toISOString(),
+      }),
+    ]);
+    expect(JSON.stringify(body)).not.toContain(IDS.ha);
+  });
+
+  it("the task center takes the SDK's offset/limit/start_time/end_time, ignores instance_id, and answers 400 for malformed ones", async () => {
+    const ids: string[] = [];
+    for (const inst of [IDS.ha, IDS.ha2, IDS.ha]) {
+      ids.push((await call(emu, "PUT", `${p(emu)}/instances/${inst}/async-swap`)).json().job_id);
+      clock.advance(60_000);
+    }
+    // Jobs at 10:00:00, 10:01:00, 10:02:00 UTC on 2024-01-15.
+    const window = (await center("?start_time=20240115100030&end_time=20240115100200")).json();
+    expect(window.tasks.map((t: { job_id: string }) => t.job_id)).toEqual([ids[2], ids[1]]);
+    const page = (await center("?offset=1&limit=1")).json();
+    expect(page).toMatchObject({ task_count: "3", tasks: [{ job_id: ids[1] }] });
+    // Not a vendor parameter: the list is not narrowed.
+    expect((await center(`?instance_id=${IDS.ha2}`)).json().task_count).toBe("3");
+    for (const q of ["start_time=2024-01-15", "end_time=20240230000000", "limit=0", "limit=1001", "offset=-1"]) {
+      const r = await center(`?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.json().error_code).toBe("DCS.4063");
+    }
+  });
+
+  it("listCenterTasks is a route name for faults and stats", async () => {
+    expect(ROUTE_NAMES).toContain("listCenterTasks");
+    emu.inject([
+      { route: "listCenterTasks", kind: "serverError", status: 503 },
+      { route: "listCenterTasks", kind: "notFound" },
+    ]);
+    expect((await center()).status).toBe(503);
+    const nf = await center();
+    expect(nf.status).toBe(404);
+    expect(nf.json().error_code).toBe("DCS.4404");
+    expect((await center()).status).toBe(200);
+    // A per-instance fault does not hit the tenant-wide list.
+    emu.inject({ route: "listTasks", kind: "throttle" });
+    expect((await center()).status).toBe(200);
+    const stats = emu.stats();
+    expect(stats.byRoute.listCenterTasks).toBe(4);
+    expect(stats.byRoute.listTasks).toBe(0);
+    expect(stats.faultsFired.map((f) => f.route)).toEqual(["listCenterTasks", "listCenterTasks"]);
+  });
+
+  it("jobs() reports every job with its task, type, instance, begin and current status", async () => {
+    const t0 = clock.now();
+    const a = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    clock.advance(1_000);
+    const b = (await call(emu, "PUT", `${p(emu)}/${IDS.proxy}/client-ip-transparent-transmission`, { body: { transparent_client_ip_enable: true } })).json().job_id;
+    clock.advance(5_000);
+    expect(emu.jobs()).toEqual([
+      { jobId: a, taskId: expect.stringMatching(HEX32), jobType: "masterStandbySwapJob", instanceId: IDS.ha, beginMs: t0, status: "SUCCESS" },
+      { jobId: b, taskId: expect.stringMatching(HEX32), jobType: "modifyClientIpTransJob", instanceId: IDS.proxy, beginMs: t0 + 1_000, status: "RUNNING" },
+    ]);
+    expect(emu.stats().startCalls.map((s) => s.jobId)).toEqual([a, b]);
+    const viaAdmin = (await admin(emu, "GET", "/_emulator/jobs")).json().jobs;
+    expect(viaAdmin).toEqual(emu.jobs());
+    emu.reset();
+    expect(emu.jobs()).toEqual([]);
+  });
+});
+
+describe("task-list lag", () => {
+  it("taskListLagMs: a task shows in both lists only that long after its job began; the job is readable at once", async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, taskListLagMs: 5_000 });
+    const jobId = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobId}`)).status).toBe(200);
+    const lists = async () => [
+      (await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks`)).json(),
+      (await call(emu, "GET", `${p(emu)}/tasks`)).json(),
+    ];
+    for (const l of await lists()) expect(l).toEqual({ task_count: "0", tasks: [] });
+    clock.advance(4_999);
+    for (const l of await lists()) expect(l.task_count).toBe("0");
+    clock.advance(1);
+    const [own, all] = await lists();
+    expect(own.tasks).toEqual([expect.objectContaining({ id: taskOf(emu, jobId), created_at: new Date(clock.now() - 5_000).toISOString() })]);
+    expect(all.tasks).toEqual([expect.objectContaining({ id: taskOf(emu, jobId), job_id: jobId })]);
+  });
+
+  it("rejects a negative lag or retention", async () => {
+    await expect(startEmulator({ clock, taskListLagMs: -1 })).rejects.toThrow(RangeError);
+    await expect(startEmulator({ clock, jobRetentionMs: -1 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("5xx after a start", () => {
+  const swapPath = (emu: RunningEmulator) => `${p(emu)}/instances/${IDS.ha}/async-swap`;
+
+  it("serverError when 'after': the job WAS started, then 502 is answered", async () => {
+    emu.inject({ route: "swap", kind: "serverError", status: 502, when: "after" });
+    const r = await call(emu, "PUT", swapPath(emu));
+    expect(r.status).toBe(502);
+    expect(r.json()).toEqual({ error_code: "DCS.5000", error_msg: "Internal service error.", error_ext_msg: null });
+    expect(r.text).not.toContain("job_id");
+    const starts = emu.stats().startCalls;
+    expect(starts).toHaveLength(1);
+    expect(emu.jobs()).toEqual([expect.objectContaining({ jobId: starts[0]!.jobId, instanceId: IDS.ha, jobType: "masterStandbySwapJob" })]);
+    const center = (await call(emu, "GET", `${p(emu)}/tasks`)).json();
+    expect(center.tasks).toEqual([expect.objectContaining({ job_id: starts[0]!.jobId, name: "masterStandbySwapJob" })]);
+    // The instance is busy with it; once it ends, the master has flipped.
+    expect((await call(emu, "PUT", swapPath(emu))).json().error_code).toBe("DCS.4026");
+    clock.advance(6_000);
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}`)).json().master_node).toBe("emu-redis-ha-node-2");
+    expect(emu.stats().byStatus["502"]).toBe(1);
+  });
+
+  it("works for the pass-through start too, and 'before' (the default) starts nothing", async () => {
+    const ipPath = `${p(emu)}/${IDS.proxy}/client-ip-transparent-transmission`;
+    emu.inject({ route: "clientIp", kind: "server-error", when: "before" });
+    expect((await call(emu, "PUT", ipPath, { body: { transparent_client_ip_enable: true } })).status).toBe(500);
+    expect(emu.jobs()).toHaveLength(0);
+    emu.inject({ route: "clientIp", kind: "serverError", status: 504, when: "after" });
+    expect((await call(emu, "PUT", ipPath, { body: { transparent_client_ip_enable: true } })).status).toBe(504);
+    expect(emu.jobs()).toEqual([expect.objectContaining({ jobType: "modifyClientIpTransJob", instanceId: IDS.proxy })]);
+    expect(() => emu.inject({ route: "swap", kind: "serverError", when: "later" } as never)).toThrow(/when/);
+  });
+});
+
+describe("job expiry", () => {
+  it("expireJob: ShowJobInfo answers 404 DCS.4404 while the task stays in both lists", async () => {
+    const jobId = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    clock.advance(6_000);
+    emu.expireJob(jobId);
+    const r = await call(emu, "GET", `${p(emu)}/jobs/${jobId}`);
+    expect(r.status).toBe(404);
+    expect(r.json()).toMatchObject({ error_code: "DCS.4404" });
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks`)).json().tasks).toEqual([
+      expect.objectContaining({ id: taskOf(emu, jobId), status: "SUCCESS" }),
+    ]);
+    expect((await call(emu, "GET", `${p(emu)}/tasks`)).json().tasks).toEqual([expect.objectContaining({ job_id: jobId, status: "SUCCESS" })]);
+    expect(() => emu.expireJob("ff8080810000000000000000deadbeef")).toThrow(/No job/);
+  });
+
+  it("expiring a running job hides it but the operation still runs to its end", async () => {
+    const jobId = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    expect((await admin(emu, "POST", `/_emulator/jobs/${jobId}/expire`)).status).toBe(204);
+    expect((await admin(emu, "POST", "/_emulator/jobs/ff8080810000000000000000deadbeef/expire")).status).toBe(404);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobId}`)).status).toBe(404);
+    expect((await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().error_code).toBe("DCS.4026");
+    clock.advance(6_000);
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}`)).json().master_node).toBe("emu-redis-ha-node-2");
+    expect(emu.jobs()[0]!.status).toBe("SUCCESS");
+  });
+
+  it("jobRetentionMs: an ended job reads 404 that long after its end; a running one never expires", async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, jobRetentionMs: 60_000 });
+    emu.inject({ route: "clientIp", kind: "hangJob" });
+    const hung = (await call(emu, "PUT", `${p(emu)}/${IDS.proxy}/client-ip-transparent-transmission`, { body: { transparent_client_ip_enable: true } })).json().job_id;
+    const jobId = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    clock.advance(6_000 + 59_999);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobId}`)).json().status).toBe("SUCCESS");
+    clock.advance(1);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobId}`)).status).toBe(404);
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks`)).json().task_count).toBe("1");
+    clock.advance(24 * 3_600_000);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${hung}`)).json().status).toBe("RUNNING");
+  });
+});
+
+describe("deleted instances", () => {
+  it("deleteInstance: every route about it answers 404 DCS.4404; its jobs and task-center entries stay", async () => {
+    const jobId = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).json().job_id;
+    clock.advance(6_000);
+    emu.deleteInstance(IDS.ha);
+    const routes: Array<[string, string, unknown?]> = [
+      ["GET", `${p(emu)}/instances/${IDS.ha}`],
+      ["GET", `${p(emu)}/instances/${IDS.ha}/tasks`],
+      ["PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`],
+      ["POST", `${p(emu)}/instances/${IDS.ha}/swap`],
+      ["PUT", `${p(emu)}/${IDS.ha}/client-ip-transparent-transmission`, { transparent_client_ip_enable: true }],
+    ];
+    for (const [m, path, body] of routes) {
+      const r = await call(emu, m, path, body === undefined ? {} : { body });
+      expect(r.status, `${m} ${path}`).toBe(404);
+      expect(r.json(), `${m} ${path}`).toEqual({ error_code: "DCS.4404", error_msg: `The instance ${IDS.ha} does not exist.`, error_ext_msg: null });
+    }
+    expect(emu.stats().startCalls).toHaveLength(1);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobId}`)).json().status).toBe("SUCCESS");
+    expect((await call(emu, "GET", `${p(emu)}/tasks`)).json().tasks).toEqual([expect.objectContaining({ job_id: jobId })]);
+    expect((await admin(emu, "GET", "/_emulator/instances")).json().instances.map((i: { instance_id: string }) => i.instance_id)).not.toContain(IDS.ha);
+    // Other instances are untouched.
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.ha2}`)).status).toBe(200);
+    expect(() => emu.deleteInstance(IDS.ha)).toThrow(/No instance/);
+    emu.reset();
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}`)).status).toBe(200);
+  });
+
+  it("DELETE /_emulator/instances/{id} does the same; a running job on it ends without effect", async () => {
+    const jobId = (await call(emu, "PUT", `${p(emu)}/${IDS.proxy}/client-ip-transparent-transmission`, { body: { transparent_client_ip_enable: true } })).json().job_id;
+    expect((await admin(emu, "DELETE", `/_emulator/instances/${IDS.proxy}`)).status).toBe(204);
+    expect((await admin(emu, "DELETE", `/_emulator/instances/${IDS.proxy}`)).status).toBe(404);
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.proxy}`)).status).toBe(404);
+    clock.advance(20_000);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${jobId}`)).json().status).toBe("SUCCESS");
   });
 });
 
@@ -474,7 +761,7 @@ describe("fault injection", () => {
     const starts = emu.stats().startCalls;
     expect(starts).toHaveLength(1);
     const tasks = (await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}/tasks`)).json().tasks;
-    expect(tasks).toEqual([expect.objectContaining({ id: starts[0]!.jobId, name: "masterStandbySwapJob" })]);
+    expect(tasks).toEqual([expect.objectContaining({ id: taskOf(emu, starts[0]!.jobId), name: "masterStandbySwapJob" })]);
     expect((await call(emu, "PUT", swapPath(emu))).json().error_code).toBe("DCS.4026");
   });
 

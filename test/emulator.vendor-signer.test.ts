@@ -79,6 +79,18 @@ describe("the vendor's signer against the emulator", () => {
     expect(Number(res.task_count)).toBeGreaterThanOrEqual(1);
   });
 
+  it("the tenant-wide task center (ListCenterTask) signed by the vendor SDK is accepted", async () => {
+    const res = (await vendorClient().sendRequest<never>({
+      ...dcsOptions("GET", "/v2/{project_id}/tasks", {}),
+      queryParams: { offset: 0, limit: 10, start_time: "20000101000000", end_time: "20991231235959" },
+    })) as Record<string, unknown>;
+    expect(res.httpStatusCode).toBe(200);
+    expect(typeof res.task_count).toBe("string");
+    const tasks = res.tasks as Array<{ id: string; job_id: string }>;
+    expect(tasks.length).toBeGreaterThanOrEqual(1);
+    for (const t of tasks) expect(t.id).not.toBe(t.job_id);
+  });
+
   it("a vendor-signed request with the wrong secret is rejected with 401 APIGW.0301", async () => {
     const err = await vendorError(vendorClient("not-the-secret").sendRequest<never>(dcsOptions("GET", "/v2/{project_id}/instances/{instance_id}", { instance_id: IDS.ha })));
     expect(err.status).toBe(401);

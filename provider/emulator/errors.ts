@@ -56,7 +56,7 @@ export const CODES = {
   throttled: "APIGW.0308",
   /** 400: invalid parameter, twin of the seed's `111400063` "Invalid {0} parameter in the request.". */
   invalidParameter: "DCS.4063",
-  /** 404: instance or job not found (emulator's choice). */
+  /** 404: instance or job not found, also a deleted instance and an expired job (emulator's choice). */
   notFound: "DCS.4404",
   /** 400: swap on a non-master/standby instance (contract). */
   swapNotSupported: "DCS.4855",
@@ -75,7 +75,7 @@ export const CODES = {
   instanceBusy: "DCS.4026",
   /** 400: the instance is not RUNNING (terraform's list: `DCS.4049`). */
   instanceNotRunning: "DCS.4049",
-  /** 500/502/503/504 injected by a fault (emulator's choice). */
+  /** 500/502/503/504 injected by a fault; also a failed job's task-center `error_code` by default (emulator's choice). */
   internal: "DCS.5000",
 } as const;
 
@@ -90,6 +90,8 @@ export const ERRORS = {
   invalidParameter: (name: string) => dcsError(400, CODES.invalidParameter, `Invalid ${name} parameter in the request.`),
   instanceNotFound: (id: string) => dcsError(404, CODES.notFound, `The instance ${id} does not exist.`),
   jobNotFound: (id: string) => dcsError(404, CODES.notFound, `The job ${id} does not exist.`),
+  /** A `notFound` fault on a route about neither an instance nor a job (the task center). */
+  resourceNotFound: () => dcsError(404, CODES.notFound, "The requested resource does not exist."),
   swapNotSupported: () => dcsError(400, CODES.swapNotSupported, "Master standby swap is not supported."),
   clientIpNotSupported: () => dcsError(400, CODES.clientIpNotSupported, "Client IP pass-through is not supported by this instance."),
   clientIpAlreadyOff: () => dcsError(400, CODES.clientIpAlreadyOff, "Client IP pass-through is already disabled."),

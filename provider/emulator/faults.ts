@@ -6,7 +6,7 @@
 import { z } from "zod";
 
 /** The API routes, by the names faults and stats use. */
-export const ROUTE_NAMES = ["showJob", "swap", "swapSync", "clientIp", "showInstance", "listTasks"] as const;
+export const ROUTE_NAMES = ["showJob", "swap", "swapSync", "clientIp", "showInstance", "listTasks", "listCenterTasks"] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 const times = z.union([z.number().int().positive(), z.literal("always")]).optional();
@@ -37,8 +37,16 @@ const FaultUnion = z.discriminatedUnion("kind", [
   z.object({ ...common, kind: z.literal("notFound") }),
   /** 429 `APIGW.0308` with `Retry-After: retryAfterSec` (default 1). */
   z.object({ ...common, kind: z.literal("throttle"), retryAfterSec: z.number().int().nonnegative().optional() }),
-  /** 500/502/503/504 with a DCS-style body, without doing anything. */
-  z.object({ ...common, kind: z.literal("serverError"), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional() }),
+  /**
+   * 500/502/503/504 with a DCS-style body. `before` (default): nothing was done. `after`: the request
+   * WAS processed (a start call started its job), then the 5xx is answered: the gateway's ambiguous 502.
+   */
+  z.object({
+    ...common,
+    kind: z.literal("serverError"),
+    status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
+    when: z.enum(["before", "after"]).optional(),
+  }),
   /**
    * Destroy the socket without answering. `before`: nothing happened. `after` (default): the request
    * WAS processed (a start call started its job), only the answer is lost: the ambiguous outcome.
@@ -51,8 +59,17 @@ const FaultUnion = z.discriminatedUnion("kind", [
   z.object({ ...common, kind: z.literal("delay"), ms: z.number().int().nonnegative(), when: z.enum(["before", "after"]).optional() }),
   /** Process normally, then send a 200 whose JSON body is cut in half. */
   z.object({ ...common, kind: z.literal("malformed") }),
-  /** The next started job ends in FAIL with this reason (after `durationMs`, default the type's duration). */
-  z.object({ ...common, kind: z.literal("failJob"), failReason: z.string().min(1), durationMs: z.number().nonnegative().optional() }),
+  /**
+   * The next started job ends in FAIL with this reason (after `durationMs`, default the type's duration);
+   * its task-center item carries `errorCode` (default `DCS.5000`, the emulator's choice).
+   */
+  z.object({
+    ...common,
+    kind: z.literal("failJob"),
+    failReason: z.string().min(1),
+    durationMs: z.number().nonnegative().optional(),
+    errorCode: z.string().min(1).optional(),
+  }),
   /** The next started job stays RUNNING forever (the instance stays busy until `reset()`). */
   z.object({ ...common, kind: z.literal("hangJob") }),
   /** The next started job takes `durationMs` instead of the type's duration. */
@@ -71,7 +88,17 @@ export const FaultSchema = z.preprocess((v) => {
 /** A fault, as given to `inject()`, the `faults` option or `POST /_emulator/faults`. */
 export type Fault =
   | z.input<typeof FaultUnion>
-  | { kind: AliasKind; route: RouteName | "*"; times?: number | "always"; instanceId?: string; failReason?: string; durationMs?: number };
+  | {
+      kind: AliasKind;
+      route: RouteName | "*";
+      times?: number | "always";
+      instanceId?: string;
+      failReason?: string;
+      durationMs?: number;
+      errorCode?: string;
+      status?: 500 | 502 | 503 | 504;
+      when?: "before" | "after";
+    };
 type ParsedFault = z.output<typeof FaultUnion>;
 
 /** Faults that change one answer. */

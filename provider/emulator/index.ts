@@ -1,6 +1,6 @@
 /**
  * A local DCS emulator: the job API, the two job-starting operations, ShowInstance and the
- * background-task list over real HTTP on loopback, with gateway-style authentication, a controllable
+ * background-task lists (per instance and the tenant-wide task center) over real HTTP on loopback, with gateway-style authentication, a controllable
  * clock and per-route fault injection. See `docs/emulator.md`.
  *
  * ```ts
@@ -18,7 +18,7 @@ import { RealClock, type EmulatorClock } from "./clock";
 import { FaultRegistry, type Fault } from "./faults";
 import { DEFAULT_INSTANCES, loadSeedFile, normalizeSeed, type SeedInstance, type SeedInstanceInput } from "./seed";
 import { createEmulatorServer, type LogLevel } from "./server";
-import { EmulatorState, type JobDurations } from "./state";
+import { EmulatorState, type EmulatorJob, type JobDurations } from "./state";
 import { StatsCollector, type EmulatorStats } from "./stats";
 
 export { ManualClock, RealClock, manualClock, type EmulatorClock } from "./clock";
@@ -28,7 +28,16 @@ export { DEFAULT_INSTANCES, EMULATOR_INSTANCE_IDS, loadSeedFile, parseSeedText, 
 export { isLoopbackAddress, type LogLevel } from "./server";
 /** True when a host name binds loopback only (`localhost`, `127.0.0.0/8`, `::1`). */
 export { isLoopbackHost };
-export { DEFAULT_JOB_DURATIONS, DEFAULT_JOB_INIT_MS, type JobDurations } from "./state";
+export {
+  DEFAULT_JOB_DURATIONS,
+  DEFAULT_JOB_INIT_MS,
+  DEFAULT_TASK_ERROR_CODE,
+  type CenterTaskBody,
+  type EmulatorJob,
+  type JobDurations,
+  type TaskBody,
+  type TaskListBody,
+} from "./state";
 export type { EmulatorStats, StartRecord } from "./stats";
 
 /** Demo credentials: fixed and public, so `.env`-style instructions work. They protect nothing. */
@@ -66,6 +75,10 @@ export interface EmulatorOptions {
   jobDurations?: Partial<JobDurations>;
   /** How long a new job reads INIT (default 1 s, capped at its duration). */
   jobInitMs?: number;
+  /** A task appears in both task lists only this many emulated ms after its job began (default 0). */
+  taskListLagMs?: number;
+  /** Ended jobs read 404 on ShowJobInfo this many emulated ms after their end (default: never). Tasks stay listed. */
+  jobRetentionMs?: number;
   /** Faults armed at start-up. */
   faults?: Fault[];
   /** Default "silent". */
@@ -93,6 +106,15 @@ export interface RunningEmulator {
   /** Changes the duration (emulated ms) of jobs of this type started from now on. */
   setJobDuration(jobType: string, ms: number): void;
   stats(): EmulatorStats;
+  /** Every job started so far, in start order (expired ones and those of deleted instances included). */
+  jobs(): EmulatorJob[];
+  /** From now on `GET /jobs/{jobId}` answers 404 `DCS.4404`; the job's task stays in both lists. Throws for an unknown job. */
+  expireJob(jobId: string): void;
+  /**
+   * Deletes an instance: every route about it answers 404 `DCS.4404` like an unknown instance. Its jobs
+   * stay readable and in the task center. `reset()` brings it back. Throws for an unknown instance.
+   */
+  deleteInstance(instanceId: string): void;
   /** Back to the seed: instances, jobs, faults and stats all cleared (the clock keeps its time). */
   reset(): void;
   /** Stops listening and closes every connection. Idempotent. */
@@ -119,7 +141,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ? loadSeedFile(options.seedFile)
       : DEFAULT_INSTANCES.map((i) => ({ ...i }));
   const clock: EmulatorClock = options.clock && options.clock !== "real" ? options.clock : new RealClock(options.speed ?? 1);
-  const state = new EmulatorState(seed, { durations: options.jobDurations, initMs: options.jobInitMs });
+  const state = new EmulatorState(seed, {
+    durations: options.jobDurations,
+    initMs: options.jobInitMs,
+    taskListLagMs: options.taskListLagMs,
+    jobRetentionMs: options.jobRetentionMs,
+  });
   const faults = new FaultRegistry();
   if (options.faults?.length) faults.add(options.faults);
   const stats = new StatsCollector();
@@ -168,6 +195,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clearFaults: () => faults.clear(),
     setJobDuration: (jobType, ms) => state.setJobDuration(jobType, ms),
     stats: () => stats.snapshot(faults.firedLog()),
+    jobs: () => state.listJobs(clock.now()),
+    expireJob: (jobId) => state.expireJob(jobId),
+    deleteInstance: (instanceId) => state.deleteInstance(instanceId, clock.now()),
     reset,
     stop() {
       stopping ??= new Promise<void>((resolve) => {

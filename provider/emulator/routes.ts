@@ -12,8 +12,8 @@ interface RouteDef {
   name: RouteName;
   method: string;
   pattern: RegExp;
-  /** Which capture after the project ID is what. */
-  param: "instanceId" | "jobId";
+  /** Which capture after the project ID is what (none for tenant-wide routes). */
+  param?: "instanceId" | "jobId";
 }
 
 const SEG = "([^/]+)";
@@ -26,6 +26,8 @@ const ROUTES: readonly RouteDef[] = [
   { name: "clientIp", method: "PUT", pattern: new RegExp(`^/v2/${SEG}/${SEG}/client-ip-transparent-transmission$`), param: "instanceId" },
   { name: "showInstance", method: "GET", pattern: new RegExp(`^/v2/${SEG}/instances/${SEG}$`), param: "instanceId" },
   { name: "listTasks", method: "GET", pattern: new RegExp(`^/v2/${SEG}/instances/${SEG}/tasks$`), param: "instanceId" },
+  // ListCenterTask (vendor SDK `dcs_meta.go` `GenReqDefForListCenterTask`): tenant-wide, no instance.
+  { name: "listCenterTasks", method: "GET", pattern: new RegExp(`^/v2/${SEG}/tasks$`) },
 ];
 
 function decode(s: string): string | undefined {
@@ -46,8 +48,10 @@ export function matchRoute(method: string, pathname: string): RouteMatch | undef
     const m = r.pattern.exec(pathname);
     if (!m) continue;
     const projectId = decode(m[1]!);
+    if (projectId === undefined) return undefined;
+    if (r.param === undefined) return { name: r.name, projectId };
     const value = decode(m[2]!);
-    if (projectId === undefined || value === undefined) return undefined;
+    if (value === undefined) return undefined;
     return { name: r.name, projectId, [r.param]: value };
   }
   return undefined;

@@ -177,12 +177,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
     switch (fault.kind) {
       case "notFound":
         return finish(
-          fromError(route.jobId !== undefined ? ERRORS.jobNotFound(route.jobId) : ERRORS.instanceNotFound(route.instanceId ?? ""), requestId),
+          fromError(
+            route.jobId !== undefined
+              ? ERRORS.jobNotFound(route.jobId)
+              : route.instanceId !== undefined
+                ? ERRORS.instanceNotFound(route.instanceId)
+                : ERRORS.resourceNotFound(),
+            requestId,
+          ),
           { fault: fault.kind },
         );
       case "throttle":
         return finish(fromError(ERRORS.throttled(fault.retryAfterSec ?? 1), requestId), { fault: fault.kind });
       case "serverError":
+        if ((fault.when ?? "before") === "after") {
+          after = fault;
+          break;
+        }
         return finish(fromError(ERRORS.internal(fault.status ?? 500), requestId), { fault: fault.kind });
       case "drop":
         if ((fault.when ?? "after") === "before") return drop("drop-before");
@@ -200,6 +211,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
 
   const answer = runRoute(route, body, url, ctx, requestId);
   if (after?.kind === "drop") return drop("drop-after");
+  // Processed (a start call started its job), but the answer is a 5xx: the gateway's ambiguous 502.
+  if (after?.kind === "serverError") return finish(fromError(ERRORS.internal(after.status ?? 500), requestId), { fault: "serverError-after" });
   if (after?.kind === "delay") {
     await sleep(after.ms);
     if (res.destroyed || req.socket.destroyed) {
@@ -238,6 +251,11 @@ function runRoute(route: RouteMatch, body: string, url: URL, ctx: ServerContext,
       if ("invalid" in q) return fromError(ERRORS.invalidParameter(q.invalid), requestId);
       const list = ctx.state.listTasks(route.instanceId!, now, q);
       return list ? { status: 200, body: list } : fromError(ERRORS.instanceNotFound(route.instanceId!), requestId);
+    }
+    case "listCenterTasks": {
+      const q = parseTaskQuery(url.searchParams);
+      if ("invalid" in q) return fromError(ERRORS.invalidParameter(q.invalid), requestId);
+      return { status: 200, body: ctx.state.listCenterTasks(now, q) };
     }
     case "swap":
       return startAnswer(ctx.state.startSwap(route.instanceId!, now, () => plan(ctx, route.name, route.instanceId!)), route.name, ctx, requestId);
@@ -281,6 +299,7 @@ function plan(ctx: ServerContext, routeName: RouteName, instanceId: string): Job
   if (outcome?.kind === "hangJob") p.hang = true;
   if (outcome?.kind === "failJob") {
     p.fail = outcome.failReason;
+    if (outcome.errorCode !== undefined) p.errorCode = outcome.errorCode;
     if (outcome.durationMs !== undefined && !duration) p.durationMs = outcome.durationMs;
   }
   return p;
@@ -300,7 +319,10 @@ export function parseClientIpBody(body: string): boolean | undefined {
   return undefined;
 }
 
-/** ListBackgroundTask query; the vendor's own example spells `start_time` as `begin_time`: accept both. */
+/**
+ * ListBackgroundTask / ListCenterTask query (the SDK defines the same four for both); the vendor's own
+ * example spells `start_time` as `begin_time`: accept both. Other parameters are ignored.
+ */
 export function parseTaskQuery(p: URLSearchParams): TaskQuery | { invalid: string } {
   const int = (name: string, dflt: number, min: number, max: number): number | { invalid: string } => {
     const raw = p.get(name);
@@ -351,7 +373,7 @@ function finishRaw(res: ServerResponse, status: number, text: string, requestId:
   done();
 }
 
-/** The admin API: faults, stats, clock, reset. JSON in and out. */
+/** The admin API: faults, stats, clock, reset, jobs (list, expire), instances (list, delete). JSON in and out. */
 function handleAdmin(method: string, path: string, body: string, ctx: ServerContext): Answer {
   const json = (): unknown => (body.trim() === "" ? undefined : JSON.parse(body));
   try {
@@ -387,9 +409,24 @@ function handleAdmin(method: string, path: string, body: string, ctx: ServerCont
         const now = ctx.clock.now();
         return { status: 200, body: { instances: ctx.state.instanceIds().map((id) => ctx.state.showInstance(id, now)) } };
       }
-      default:
-        return { status: 404, body: { error: `No admin route ${method} ${path}.` } };
+      case "GET /_emulator/jobs":
+        return { status: 200, body: { jobs: ctx.state.listJobs(ctx.clock.now()) } };
     }
+    const expire = /^\/_emulator\/jobs\/([^/]+)\/expire$/.exec(path);
+    if (method === "POST" && expire) {
+      const jobId = decodeURIComponent(expire[1]!);
+      if (ctx.state.jobInstance(jobId) === undefined) return { status: 404, body: { error: `No job ${jobId}.` } };
+      ctx.state.expireJob(jobId);
+      return { status: 204 };
+    }
+    const instance = /^\/_emulator\/instances\/([^/]+)$/.exec(path);
+    if (method === "DELETE" && instance) {
+      const instanceId = decodeURIComponent(instance[1]!);
+      if (!ctx.state.hasInstance(instanceId)) return { status: 404, body: { error: `No instance ${instanceId}.` } };
+      ctx.state.deleteInstance(instanceId, ctx.clock.now());
+      return { status: 204 };
+    }
+    return { status: 404, body: { error: `No admin route ${method} ${path}.` } };
   } catch (e) {
     return { status: 400, body: { error: (e as Error).message } };
   }

@@ -29,10 +29,25 @@ export function newJobId(): string {
   return "ff808081" + randomBytes(12).toString("hex");
 }
 
+/** Job IDs start with this; task IDs never do, so a task ID can never equal a job ID. */
+export const JOB_ID_PREFIX = "ff808081";
+/** Task IDs start with this (the OTC reference's example task ID is `8abf6e1e72c12e7c0172c15b508500aa`). */
+export const TASK_ID_PREFIX = "8abf6e1e";
+
+/** A new background-task ID: 32 lower-case hex digits, a different value from its job's ID. */
+export function newTaskId(): string {
+  return TASK_ID_PREFIX + randomBytes(12).toString("hex");
+}
+
+/** The `error_code` a failed job's task-center item carries unless the fault names one (emulator's choice). */
+export const DEFAULT_TASK_ERROR_CODE = "DCS.5000";
+
 type Effect = { kind: "swap" } | { kind: "clientIp"; enable: boolean };
 
 interface JobRecord {
   jobId: string;
+  /** The background task's ID: its own value, never the job ID. */
+  taskId: string;
   jobType: KnownJobType;
   instanceId: string;
   beginMs: number;
@@ -41,9 +56,13 @@ interface JobRecord {
   durationMs: number;
   outcome: "SUCCESS" | "FAIL";
   failReason: string | null;
+  /** Task-center `error_code` once the job has failed. */
+  errorCode: string | null;
   effect: Effect;
   params: string | null;
   settled: boolean;
+  /** Expired by `expireJob()`: ShowJobInfo answers 404, the task stays listed. */
+  expired: boolean;
 }
 
 interface InstanceRecord extends SeedInstance {
@@ -54,6 +73,8 @@ interface InstanceRecord extends SeedInstance {
 export interface JobPlan {
   durationMs?: number;
   fail?: string;
+  /** With `fail`: the task-center `error_code`. */
+  errorCode?: string;
   hang?: boolean;
 }
 
@@ -77,7 +98,7 @@ export interface JobInfoBody {
   fail_reason: string | null;
 }
 
-/** One SingleBackgroundTask. */
+/** One SingleBackgroundTask (vendor SDK `model_single_background_task.go`): no `job_id`, no `error_code`. */
 export interface TaskBody {
   id: string;
   name: string;
@@ -91,7 +112,32 @@ export interface TaskBody {
   enable_show: boolean;
 }
 
-/** Parsed ListBackgroundTask query. */
+/** One ListCenterTasksResp (vendor SDK `model_list_center_tasks_resp.go`): a task plus its job. */
+export interface CenterTaskBody extends TaskBody {
+  /** null unless the job failed. */
+  error_code: string | null;
+  /** The job behind the task (a different value from `id`). */
+  job_id: string;
+}
+
+/** Either task list's body; `task_count` is a string (`*string` in the SDK). */
+export interface TaskListBody<T> {
+  task_count: string;
+  tasks: T[];
+}
+
+/** A job as `jobs()` reports it (for tests: counts per instance and type). */
+export interface EmulatorJob {
+  jobId: string;
+  taskId: string;
+  jobType: string;
+  instanceId: string;
+  /** Emulated epoch ms. */
+  beginMs: number;
+  status: JobInfoBody["status"];
+}
+
+/** Parsed ListBackgroundTask / ListCenterTask query. */
 export interface TaskQuery {
   offset: number;
   limit: number;
@@ -102,6 +148,10 @@ export interface TaskQuery {
 export interface StateOptions {
   durations?: Partial<JobDurations>;
   initMs?: number;
+  /** A task appears in the task lists only this many emulated ms after its job began (default 0). */
+  taskListLagMs?: number;
+  /** Ended jobs read 404 this many emulated ms after their end (default: kept forever). */
+  jobRetentionMs?: number;
 }
 
 export class EmulatorState {
@@ -109,6 +159,8 @@ export class EmulatorState {
   private jobs = new Map<string, JobRecord>();
   private durations: JobDurations;
   private readonly initMs: number;
+  private readonly taskListLagMs: number;
+  private readonly jobRetentionMs: number | undefined;
 
   constructor(
     private seed: readonly SeedInstance[],
@@ -119,10 +171,18 @@ export class EmulatorState {
       if (!(typeof ms === "number" && ms >= 0)) throw new RangeError(`jobDurations.${type} must be a non-negative number of milliseconds.`);
     }
     this.initMs = options.initMs ?? DEFAULT_JOB_INIT_MS;
+    this.taskListLagMs = options.taskListLagMs ?? 0;
+    if (!(typeof this.taskListLagMs === "number" && this.taskListLagMs >= 0 && Number.isFinite(this.taskListLagMs))) {
+      throw new RangeError("taskListLagMs must be a non-negative number of milliseconds.");
+    }
+    this.jobRetentionMs = options.jobRetentionMs;
+    if (this.jobRetentionMs !== undefined && !(typeof this.jobRetentionMs === "number" && this.jobRetentionMs >= 0)) {
+      throw new RangeError("jobRetentionMs must be a non-negative number of milliseconds.");
+    }
     this.reset();
   }
 
-  /** Back to the seed: instances as seeded, no jobs. */
+  /** Back to the seed: instances as seeded (deleted ones back too), no jobs. */
   reset(seed?: readonly SeedInstance[]): void {
     if (seed) this.seed = seed;
     this.instances = new Map(this.seed.map((s) => [s.instance_id, { ...s }]));
@@ -147,6 +207,44 @@ export class EmulatorState {
   /** The instance a job belongs to, if the job exists. */
   jobInstance(jobId: string): string | undefined {
     return this.jobs.get(jobId)?.instanceId;
+  }
+
+  /**
+   * Deletes an instance: from now on every route about it answers 404 like an unknown instance. Its
+   * jobs stay (ShowJobInfo and the task center still show them; a running one ends without effect).
+   * Throws when there is no such instance.
+   */
+  deleteInstance(instanceId: string, now: number): void {
+    this.settle(now);
+    if (!this.instances.delete(instanceId)) throw new Error(`No instance ${instanceId} to delete.`);
+  }
+
+  /** Expires a job: ShowJobInfo answers 404 from now on, its task stays in both lists. Throws when there is no such job. */
+  expireJob(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`No job ${jobId} to expire.`);
+    job.expired = true;
+  }
+
+  /** Every job started so far (also expired ones and those of deleted instances), in start order. */
+  listJobs(now: number): EmulatorJob[] {
+    this.settle(now);
+    return [...this.jobs.values()].map((j) => ({
+      jobId: j.jobId,
+      taskId: j.taskId,
+      jobType: j.jobType,
+      instanceId: j.instanceId,
+      beginMs: j.beginMs,
+      status: this.statusAt(j, now),
+    }));
+  }
+
+  /** Expired by `expireJob()`, or ended more than `jobRetentionMs` ago. */
+  private isExpired(job: JobRecord, now: number): boolean {
+    if (job.expired) return true;
+    if (this.jobRetentionMs === undefined) return false;
+    const end = job.beginMs + job.durationMs;
+    return Number.isFinite(end) && now >= end + this.jobRetentionMs;
   }
 
   /** Applies the effects of every job that has ended by `now` (once each, in start order). */
@@ -180,7 +278,7 @@ export class EmulatorState {
   showJob(jobId: string, now: number): JobInfoBody | undefined {
     this.settle(now);
     const job = this.jobs.get(jobId);
-    if (!job) return undefined;
+    if (!job || this.isExpired(job, now)) return undefined;
     const status = this.statusAt(job, now);
     const ended = status === "SUCCESS" || status === "FAIL";
     return {
@@ -229,32 +327,56 @@ export class EmulatorState {
     };
   }
 
-  /** ListBackgroundTask for one instance: newest first, filtered by creation time, paged. */
-  listTasks(instanceId: string, now: number, q: TaskQuery): { task_count: string; tasks: TaskBody[] } | undefined {
-    this.settle(now);
-    if (!this.instances.has(instanceId)) return undefined;
-    const all = [...this.jobs.values()]
-      .filter((j) => j.instanceId === instanceId)
+  /**
+   * The jobs whose tasks a list shows at `now`: visible (`taskListLagMs` after the job began), created
+   * inside the window, newest first.
+   */
+  private listedJobs(now: number, q: TaskQuery, instanceId?: string): JobRecord[] {
+    return [...this.jobs.values()]
+      .filter((j) => instanceId === undefined || j.instanceId === instanceId)
+      .filter((j) => now >= j.beginMs + this.taskListLagMs)
       .filter((j) => (q.startMs === undefined || j.beginMs >= q.startMs) && (q.endMs === undefined || j.beginMs <= q.endMs))
       .sort((a, b) => b.beginMs - a.beginMs);
-    const page = all.slice(q.offset, q.offset + q.limit);
+  }
+
+  /** A job's task as SingleBackgroundTask. */
+  private taskBody(j: JobRecord, now: number): TaskBody {
+    const status = this.statusAt(j, now);
+    const ended = status === "SUCCESS" || status === "FAIL";
+    return {
+      id: j.taskId,
+      name: j.jobType,
+      // Assumption: the task reads the job's status (the vendor lists no task status values).
+      status,
+      created_at: new Date(j.beginMs).toISOString(),
+      updated_at: ended ? new Date(j.beginMs + j.durationMs).toISOString() : null,
+      ...EMULATOR_USER,
+      params: j.params,
+      details: {},
+      enable_show: false,
+    };
+  }
+
+  /** ListBackgroundTask for one instance: newest first, filtered by creation time, paged. */
+  listTasks(instanceId: string, now: number, q: TaskQuery): TaskListBody<TaskBody> | undefined {
+    this.settle(now);
+    if (!this.instances.has(instanceId)) return undefined;
+    const all = this.listedJobs(now, q, instanceId);
+    return { task_count: String(all.length), tasks: all.slice(q.offset, q.offset + q.limit).map((j) => this.taskBody(j, now)) };
+  }
+
+  /**
+   * ListCenterTask: every instance's tasks (deleted instances' too), newest first, filtered by creation
+   * time, paged. The vendor route has no instance filter, and its items carry no instance ID.
+   */
+  listCenterTasks(now: number, q: TaskQuery): TaskListBody<CenterTaskBody> {
+    this.settle(now);
+    const all = this.listedJobs(now, q);
     return {
       task_count: String(all.length),
-      tasks: page.map((j) => {
-        const status = this.statusAt(j, now);
-        const ended = status === "SUCCESS" || status === "FAIL";
-        return {
-          // Assumption: the task's `id` is the job's ID (the vendor does not document the relation).
-          id: j.jobId,
-          name: j.jobType,
-          status,
-          created_at: new Date(j.beginMs).toISOString(),
-          updated_at: ended ? new Date(j.beginMs + j.durationMs).toISOString() : null,
-          ...EMULATOR_USER,
-          params: j.params,
-          details: {},
-          enable_show: false,
-        };
+      tasks: all.slice(q.offset, q.offset + q.limit).map((j) => {
+        const t = this.taskBody(j, now);
+        return { ...t, error_code: t.status === "FAIL" ? j.errorCode : null, job_id: j.jobId };
       }),
     };
   }
@@ -305,9 +427,13 @@ export class EmulatorState {
   private createJob(inst: InstanceRecord, jobType: KnownJobType, effect: Effect, params: string | null, now: number, plan: JobPlan): StartedJobInfo {
     let jobId = newJobId();
     while (this.jobs.has(jobId)) jobId = newJobId();
+    const taskIds = new Set([...this.jobs.values()].map((j) => j.taskId));
+    let taskId = newTaskId();
+    while (taskIds.has(taskId)) taskId = newTaskId();
     const durationMs = plan.hang ? Infinity : (plan.durationMs ?? this.durations[jobType] ?? 0);
     const job: JobRecord = {
       jobId,
+      taskId,
       jobType,
       instanceId: inst.instance_id,
       beginMs: now,
@@ -315,9 +441,11 @@ export class EmulatorState {
       durationMs,
       outcome: plan.fail !== undefined ? "FAIL" : "SUCCESS",
       failReason: plan.fail ?? null,
+      errorCode: plan.fail !== undefined ? (plan.errorCode ?? DEFAULT_TASK_ERROR_CODE) : null,
       effect,
       params,
       settled: false,
+      expired: false,
     };
     this.jobs.set(jobId, job);
     inst.activeJobId = jobId;

@@ -1,5 +1,5 @@
 /** Call counters and the start-call log, so tests can assert "exactly one start call". */
-import type { RouteName } from "./faults";
+import { ROUTE_NAMES, type RouteName } from "./faults";
 
 /** One operation the emulator actually started (a job was created, or a synchronous swap happened). */
 export interface StartRecord {
@@ -33,7 +33,7 @@ export interface EmulatorStats {
 }
 
 function emptyByRoute(): Record<RouteName | "unknown", number> {
-  return { showJob: 0, swap: 0, swapSync: 0, clientIp: 0, showInstance: 0, listTasks: 0, unknown: 0 };
+  return Object.fromEntries([...ROUTE_NAMES, "unknown"].map((n) => [n, 0])) as Record<RouteName | "unknown", number>;
 }
 
 export class StatsCollector {
