@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import { resolveClientConfig, assertInstanceId, assertJobId, type DcsClientOptions, type ResolvedClientConfig, type Env } from "./config";
-import { ConfigError, DcsApiError, DcsJobsError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError } from "./errors";
+import { ConfigError, DcsApiError, DcsJobsError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError, SameOperationRunningError } from "./errors";
 import { getDispatcher, loadCaFile, sendHttp, type HttpResponse } from "./http";
 import { rateLimiterFor, type RateLimiter } from "./rate-limit";
 import {
@@ -20,26 +20,26 @@ import {
   type BackoffOptions,
 } from "./retry-policy";
 import {
+  CenterTaskListSchema,
   InstanceSchema,
   JobInfoSchema,
   StartAnswerSchema,
   TaskListSchema,
   describeIssues,
   parseErrorBody,
+  toCenterTask,
   toInstance,
   toJob,
   toTask,
 } from "./schemas";
 import { signRequest } from "./signer";
-import type { BackgroundTask, CallOptions, DcsApi, DcsInstance, Job, KnownJobType, StartedJob, TaskWindow } from "./types";
+import { lookAtTasks, TASK_SKEW_MS, tasksStartedBy, type TaskView } from "./tasks";
+import type { BackgroundTask, CallOptions, DcsApi, DcsInstance, Job, KnownJobType, StartCallOptions, StartedJob, TaskWindow } from "./types";
 
 export type { DcsClientOptions } from "./config";
 
-/** Clock skew allowed on each side of the reconciliation window. */
-export const RECONCILE_SKEW_MS = 60_000;
-
-/** Page size when listing tasks for reconciliation. */
-const RECONCILE_PAGE = 50;
+/** Clock skew allowed on each side of the reconciliation window (one constant, in tasks.ts). */
+export const RECONCILE_SKEW_MS = TASK_SKEW_MS;
 
 /** An answer with its request ID. */
 interface Exchange extends HttpResponse {
@@ -161,17 +161,41 @@ export class DcsClient implements DcsApi {
   }
 
   /**
+   * `GET /v2/{project_id}/tasks` (ListCenterTask) for one window (UTC `yyyyMMddHHmmss`): every task of
+   * the tenant, each with its `jobId`. The SDK defines only `offset`, `limit`, `start_time`, `end_time`
+   * and its items carry no instance ID, so `instanceId` is validated but not sent: it cannot narrow
+   * the result (join with {@link listTasks} on the task `id`). See `docs/vendor-tasks.md`.
+   */
+  async listCenterTasks(
+    query: { instanceId?: string; start: Date; end: Date; offset?: number; limit?: number },
+    options: CallOptions = {},
+  ): Promise<BackgroundTask[]> {
+    if (query.instanceId !== undefined) assertInstanceId(query.instanceId);
+    if (!(query.start instanceof Date) || !(query.end instanceof Date) || Number.isNaN(query.start.getTime()) || Number.isNaN(query.end.getTime())) {
+      throw new ConfigError("listCenterTasks needs valid `start` and `end` dates.");
+    }
+    const params: Record<string, string> = {};
+    if (query.offset !== undefined) params.offset = String(query.offset);
+    if (query.limit !== undefined) params.limit = String(query.limit);
+    params.start_time = formatTaskTime(query.start);
+    params.end_time = formatTaskTime(query.end);
+    const path = `/v2/${this.projectId}/tasks`;
+    const body = await this.read(path, params, CenterTaskListSchema, options);
+    return (body.tasks ?? []).map(toCenterTask);
+  }
+
+  /**
    * `PUT /v2/{project_id}/instances/{instance_id}/async-swap` (no body). Not idempotent: a second swap
    * swaps back, so this never resends once the request may have arrived.
    */
-  async swapMasterStandby(instanceId: string, options: CallOptions = {}): Promise<StartedJob> {
+  async swapMasterStandby(instanceId: string, options: StartCallOptions = {}): Promise<StartedJob> {
     assertInstanceId(instanceId);
     const path = `/v2/${this.projectId}/instances/${instanceId}/async-swap`;
     return this.start("masterStandbySwapJob", instanceId, path, undefined, options);
   }
 
   /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission` (no `instances/` segment). */
-  async setClientIpPassThrough(instanceId: string, enabled: boolean, options: CallOptions = {}): Promise<StartedJob> {
+  async setClientIpPassThrough(instanceId: string, enabled: boolean, options: StartCallOptions = {}): Promise<StartedJob> {
     assertInstanceId(instanceId);
     if (typeof enabled !== "boolean") throw new ConfigError(`setClientIpPassThrough needs enabled: true or false, got ${typeof enabled}.`);
     const path = `/v2/${this.projectId}/${instanceId}/client-ip-transparent-transmission`;
@@ -221,12 +245,14 @@ export class DcsClient implements DcsApi {
 
   // ---- start calls -------------------------------------------------------------------------------
 
-  private async start(kind: KnownJobType, instanceId: string, path: string, body: string | undefined, options: CallOptions): Promise<StartedJob> {
+  private async start(kind: KnownJobType, instanceId: string, path: string, body: string | undefined, options: StartCallOptions): Promise<StartedJob> {
     const { default: pRetry } = await loadPRetry();
     const retry = this.config.retry;
+    // One deadline per operation: busy retries end with the caller's deadline when it gave one.
     const busyDeadline = options.deadline ?? Date.now() + retry.busyTimeoutMs;
     let sendRetries = 0;
     let busyRetries = 0;
+    let lookedWhenBusy = false;
     /** When the first request that may have reached the server left. */
     let sentAt: number | undefined;
     let lastDispatchAt = 0;
@@ -255,6 +281,11 @@ export class DcsClient implements DcsApi {
           shouldRetry: async ({ error }) => {
             if (classifyStartFailure(error) !== "retry") return false;
             const busy = isInstanceBusy(error);
+            if (busy && !lookedWhenBusy && options.busyLook !== false) {
+              lookedWhenBusy = true;
+              // Never queue behind the same operation: a swap after a running swap swaps back.
+              await this.throwIfSameKindRuns(kind, instanceId, error, options);
+            }
             if (!busy && sendRetries >= retry.retries) return false;
             const plan = planRetryDelay({
               attempt: busy ? busyRetries++ : sendRetries++,
@@ -274,6 +305,7 @@ export class DcsClient implements DcsApi {
       );
     } catch (error) {
       if (options.signal?.aborted) throw error;
+      if (error instanceof SameOperationRunningError) throw error;
       if (isDeadlineAbort(error) && dispatched) {
         // The deadline cut a request in flight: it may have started, and no time is left to look.
         throw this.outcomeUnknown(kind, instanceId, lastDispatchAt, error, "the call's deadline passed while waiting for the answer");
@@ -283,13 +315,40 @@ export class DcsClient implements DcsApi {
     }
   }
 
+  /** On a busy answer: one look at the task list; a running task of `kind` (not another resource's) stops the call. */
+  private async throwIfSameKindRuns(kind: KnownJobType, instanceId: string, busy: unknown, options: StartCallOptions): Promise<void> {
+    const now = Date.now();
+    let tasks: TaskView[];
+    try {
+      tasks = await lookAtTasks(this, instanceId, { fromMs: now - this.config.retry.busyTimeoutMs - TASK_SKEW_MS, toMs: now + TASK_SKEW_MS }, { ...options, kind });
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      return; // The look is a courtesy: without it, the busy answer is retried as before.
+    }
+    const running = tasks
+      .filter((t) => t.name === kind && (t.phase === "running" || t.phase === "unknown"))
+      .filter((t) => !(options.isClaimed && (options.isClaimed(t.taskId) || (t.jobId !== undefined && options.isClaimed(t.jobId)))))
+      .sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
+    if (!running) return;
+    const job = running.jobId ? `job ${running.jobId}` : `task ${running.taskId}`;
+    throw new SameOperationRunningError(
+      `A ${operationName(kind)} is already running on DCS instance ${instanceId}: ${job}, started ${new Date(running.createdAtMs).toISOString()}` +
+        `${running.userName ? ` by ${running.userName}` : ""}. Nothing was started (running another after it could undo it); wait for that one instead` +
+        `${running.jobId ? ` (\`dcs-jobs wait ${running.jobId}\`)` : ""}.`,
+      instanceId,
+      kind,
+      running,
+      { cause: busy },
+    );
+  }
+
   /**
-   * Looks for the task a start call may have created: a task of the same kind created in
-   * `[sentAt - skew, now + skew]`. Exactly one: that is the job. None or several: unknown.
+   * Looks for the task a start call may have created (see `tasksStartedBy` in tasks.ts: of the kind,
+   * created around or after `sentAt`, not listed before the call, not another resource's, not ended
+   * before the call). Exactly one, with its job ID: that is the job. None or several: unknown.
    */
-  private async reconcile(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, options: CallOptions): Promise<StartedJob> {
-    const from = sentAt - RECONCILE_SKEW_MS;
-    let matches: BackgroundTask[] = [];
+  private async reconcile(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, options: StartCallOptions): Promise<StartedJob> {
+    let matches: TaskView[] = [];
     // The task list may lag the operation by a moment: look twice before calling it "none".
     for (let look = 0; look < 2; look++) {
       if (look > 0) {
@@ -297,45 +356,40 @@ export class DcsClient implements DcsApi {
         if (options.deadline !== undefined && Date.now() + pause >= options.deadline) break;
         await sleep(pause, options.signal);
       }
-      const to = Date.now() + RECONCILE_SKEW_MS;
-      let tasks: BackgroundTask[];
+      const now = Date.now();
+      let tasks: TaskView[];
       try {
-        tasks = await this.listAllTasks(instanceId, { start: new Date(from), end: new Date(to) }, options);
+        tasks = await lookAtTasks(this, instanceId, { fromMs: sentAt - TASK_SKEW_MS, toMs: now + TASK_SKEW_MS }, { ...options, kind });
       } catch (e) {
         if (options.signal?.aborted) throw e;
         const why = e instanceof Error ? e.message : String(e);
         throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list could not be read (${why})`);
       }
-      matches = tasks.filter((t) => t.name === kind && t.createdAt.getTime() >= from && t.createdAt.getTime() <= to);
+      matches = tasksStartedBy(tasks, { kind, sentAtMs: sentAt, nowMs: now, knownTaskIds: options.knownTaskIds ?? [], ...(options.isClaimed ? { isClaimed: options.isClaimed } : {}) });
       if (matches.length > 0) break;
     }
-    if (matches.length === 1) return { jobId: matches[0]!.id, reconciled: true };
-    const found = matches.length === 0 ? `no ${kind} task` : `${matches.length} ${kind} tasks (${matches.map((t) => t.id).join(", ")})`;
-    throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list shows ${found} in that window`);
+    const only = matches.length === 1 ? matches[0]! : undefined;
+    if (only?.jobId) return { jobId: only.jobId, taskId: only.taskId, reconciled: true };
+    const found =
+      matches.length === 0
+        ? `no new ${kind} task`
+        : only
+          ? `${kind} task ${only.taskId}, whose job ID the tenant-wide task list did not give`
+          : `${matches.length} new ${kind} tasks (${matches.map((t) => t.taskId).join(", ")})`;
+    throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list shows ${found} since then`, matches.map((t) => t.taskId));
   }
 
-  private async listAllTasks(instanceId: string, window: TaskWindow, options: CallOptions): Promise<BackgroundTask[]> {
-    const all: BackgroundTask[] = [];
-    for (let offset = 0; offset < 1000; offset += RECONCILE_PAGE) {
-      const page = await this.listTasks(instanceId, { ...window, offset, limit: RECONCILE_PAGE }, options);
-      all.push(...page);
-      if (page.length < RECONCILE_PAGE) break;
-    }
-    return all;
-  }
-
-  private outcomeUnknown(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, finding: string): OperationOutcomeUnknownError {
-    const what = kind === "masterStandbySwapJob" ? "master/standby switchover" : "client IP pass-through change";
+  private outcomeUnknown(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, finding: string, candidates: string[] = []): OperationOutcomeUnknownError {
     const why = cause instanceof Error ? cause.message : String(cause);
     const at = new Date(sentAt).toISOString();
     return new OperationOutcomeUnknownError(
-      `The ${what} of DCS instance ${instanceId} may have started: the request was sent at ${at} but ${why}, ` +
+      `The ${operationName(kind)} of DCS instance ${instanceId} may have started: the request was sent at ${at} but ${why}, ` +
         `and ${finding}. It was NOT sent again (it is not idempotent). Check before retrying: the instance's ` +
-        `Background Tasks in the DCS console, the task list (GET /v2/${this.projectId}/instances/${instanceId}/tasks), ` +
+        `Background Tasks in the DCS console, \`dcs-jobs tasks ${instanceId}\`, ` +
         `and \`dcs-jobs show <job-id>\` for any ${kind} job found there.`,
       instanceId,
       kind,
-      { cause },
+      { cause, sentAt, candidates },
     );
   }
 
@@ -500,6 +554,11 @@ export function redactAuthValues(text: string): string {
   return text
     .replace(/(x-auth-token|x-security-token|x-subject-token|authorization)(["']?\s*[:=]\s*["']?)([^"'\r\n,}]+)/gi, "$1$2[redacted]")
     .replace(/(Signature=)[0-9a-f]{16,}/gi, "$1[redacted]");
+}
+
+/** The operation's name in messages. */
+function operationName(kind: KnownJobType): string {
+  return kind === "masterStandbySwapJob" ? "master/standby switchover" : "client IP pass-through change";
 }
 
 function isDeadlineAbort(e: unknown): boolean {

@@ -2,6 +2,7 @@
  * Typed errors. None of them carries a secret: the constructors take only what is safe to print
  * (codes, messages, request IDs, method and path), never headers or credentials.
  */
+import type { TaskView } from "./tasks";
 import type { Job, JobStatus } from "./types";
 
 /** Base class, so callers can catch everything this package throws with one `instanceof`. */
@@ -96,10 +97,37 @@ export class DcsResponseError extends DcsJobsError {
  */
 export class OperationOutcomeUnknownError extends DcsJobsError {
   override name = "OperationOutcomeUnknownError";
+  readonly code = "DCS_OUTCOME_UNKNOWN";
+  /** When the request that may have started the operation left this machine (epoch ms). */
+  readonly sentAt?: number;
+  /** Task IDs that could be its result (several found), if any. */
+  readonly candidates: readonly string[];
   constructor(
     message: string,
     readonly instanceId: string,
     readonly jobType: string,
+    options?: { cause?: unknown; sentAt?: number; candidates?: readonly string[] },
+  ) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    if (options?.sentAt !== undefined) this.sentAt = options.sentAt;
+    this.candidates = options?.candidates ?? [];
+  }
+}
+
+/**
+ * A start call refused because the instance is busy, and a job of the same kind is already running
+ * there: it is reported (or adopted), never queued behind, since running the operation again after it
+ * could undo it (a second swap swaps back).
+ */
+export class SameOperationRunningError extends DcsJobsError {
+  override name = "SameOperationRunningError";
+  readonly code = "DCS_SAME_OPERATION_RUNNING";
+  constructor(
+    message: string,
+    readonly instanceId: string,
+    readonly jobType: string,
+    /** The running task (with its job ID, when the task list links it). */
+    readonly task: TaskView,
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -63,6 +63,22 @@ export const TaskListSchema = z.looseObject({
   tasks: z.array(TaskSchema).nullable().optional(),
 });
 
+/**
+ * One task-center item (ListCenterTasksResp, huaweicloud-sdk-go-v3 `model_list_center_tasks_resp.go`):
+ * SingleBackgroundTask's fields plus `error_code` and `job_id` (both optional in the SDK).
+ */
+export const CenterTaskSchema = z.looseObject({
+  ...TaskSchema.shape,
+  error_code: z.string().nullable().optional(),
+  job_id: z.string().nullable().optional(),
+});
+
+/** ListCenterTask (`GET /v2/{project_id}/tasks`); `task_count` a string in the SDK, a number accepted. */
+export const CenterTaskListSchema = z.looseObject({
+  task_count: z.union([z.string(), z.number()]).nullable().optional(),
+  tasks: z.array(CenterTaskSchema).nullable().optional(),
+});
+
 /** Error bodies: DCS `{error_code,error_msg}`, v1 `{code,message}`, gateway `{...,request_id}`, IAM `{error:{code,message}}`. */
 export interface ErrorBody {
   code?: string;
@@ -166,6 +182,15 @@ export function toTask(body: z.infer<typeof TaskSchema>): BackgroundTask {
     ...(updated && !Number.isNaN(updated.getTime()) ? { updatedAt: updated } : {}),
     ...(body.user_name ? { userName: body.user_name } : {}),
     raw: body as RawBackgroundTask,
+  };
+}
+
+/** A parsed task-center item as a {@link BackgroundTask} with `jobId` / `errorCode` when non-empty. */
+export function toCenterTask(body: z.infer<typeof CenterTaskSchema>): BackgroundTask {
+  return {
+    ...toTask(body),
+    ...(body.job_id ? { jobId: body.job_id } : {}),
+    ...(body.error_code ? { errorCode: body.error_code } : {}),
   };
 }
 

@@ -67,9 +67,27 @@ export interface CallOptions {
   deadline?: number;
 }
 
+/** Options of a start call (swap, pass-through): per-call options plus what reconciliation must know. */
+export interface StartCallOptions extends CallOptions {
+  /**
+   * Task IDs of this operation's kind listed just before the call. When the answer is lost, none of
+   * them can be its result (a task that existed before the request was sent never is).
+   */
+  knownTaskIds?: readonly string[];
+  /** Job or task IDs that other resources of this process own: never this call's result. */
+  isClaimed?: (id: string) => boolean;
+  /**
+   * On the first "instance busy" answer, look at the task list once and, when a job of the same kind
+   * is running, reject with `SameOperationRunningError` instead of queueing behind it. Default true.
+   */
+  busyLook?: boolean;
+}
+
 /** What a start call (swap, pass-through) answers. */
 export interface StartedJob {
   jobId: string;
+  /** The background task behind the job, when the call had to find it in the task list. */
+  taskId?: string;
   /** The `X-Request-Id` of the answer that carried the job ID, when there was one. */
   requestId?: string;
   /**
@@ -79,7 +97,7 @@ export interface StartedJob {
   reconciled?: boolean;
 }
 
-/** A background task (ListBackgroundTask), as the API sends it. */
+/** A background task (ListBackgroundTask, or ListCenterTask with `job_id`/`error_code`), as the API sends it. */
 export interface RawBackgroundTask {
   id: string;
   name: string;
@@ -91,17 +109,26 @@ export interface RawBackgroundTask {
   params?: string | null;
   details?: unknown;
   enable_show?: boolean | null;
+  /** ListCenterTask only: the job behind the task (a different value from `id`). */
+  job_id?: string | null;
+  /** ListCenterTask only. */
+  error_code?: string | null;
   [extra: string]: unknown;
 }
 
 /** A background task, parsed. */
 export interface BackgroundTask {
+  /** The task's ID: never a job ID (the two differ on the real service). */
   id: string;
   name: string;
   status: string;
   createdAt: Date;
   updatedAt?: Date;
   userName?: string;
+  /** The job behind the task, when the list says (ListCenterTask's `job_id`; the per-instance list has none). */
+  jobId?: string;
+  /** ListCenterTask's `error_code`, when non-empty. */
+  errorCode?: string;
   raw: RawBackgroundTask;
 }
 
@@ -138,13 +165,22 @@ export interface JobReader {
 /** The DCS API client's public surface. */
 export interface DcsApi extends JobReader {
   /** `PUT /v2/{project_id}/instances/{instance_id}/async-swap`. Not idempotent. */
-  swapMasterStandby(instanceId: string, options?: CallOptions): Promise<StartedJob>;
+  swapMasterStandby(instanceId: string, options?: StartCallOptions): Promise<StartedJob>;
   /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission`. */
-  setClientIpPassThrough(instanceId: string, enabled: boolean, options?: CallOptions): Promise<StartedJob>;
+  setClientIpPassThrough(instanceId: string, enabled: boolean, options?: StartCallOptions): Promise<StartedJob>;
   /** `GET /v2/{project_id}/instances/{instance_id}`. */
   showInstance(instanceId: string, options?: CallOptions): Promise<DcsInstance>;
   /** `GET /v2/{project_id}/instances/{instance_id}/tasks`. */
   listTasks(instanceId: string, window: TaskWindow, options?: CallOptions): Promise<BackgroundTask[]>;
+  /**
+   * `GET /v2/{project_id}/tasks` (ListCenterTask): the tenant-wide task list, whose items carry `jobId`.
+   * The vendor API has no instance filter and its items no instance ID: `instanceId` is validated but
+   * not sent and does not narrow the result (join with {@link listTasks} on the task `id`).
+   */
+  listCenterTasks(
+    query: { instanceId?: string; start: Date; end: Date; offset?: number; limit?: number },
+    options?: CallOptions,
+  ): Promise<BackgroundTask[]>;
 }
 
 /** A progress event of {@link JobReader} polling, passed to `onProgress`. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { combinedSignal } from "../provider/http";
 import { DcsClient } from "../provider/client";
 import type { DcsClientOptions } from "../provider/config";
-import { ConfigError, DcsApiError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError } from "../provider/errors";
+import { ConfigError, DcsApiError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError, SameOperationRunningError } from "../provider/errors";
 import { closeAllDispatchers, httpStats } from "../provider/http";
 import { verifySignedRequest } from "../provider/signer";
 import type { RequestLogEntry } from "../provider/types";
@@ -268,13 +268,26 @@ describe("reads", () => {
 });
 
 describe("start calls", () => {
-  const taskNow = (name = "masterStandbySwapJob", id = "task-id-0000000000000000000000001") => ({
+  const taskNow = (name = "masterStandbySwapJob", id = "task-id-0000000000000000000000001", extra: Record<string, unknown> = {}) => ({
     id,
     name,
     status: "RUNNING",
     created_at: new Date().toISOString(),
     user_name: "u",
+    ...extra,
   });
+  /** The job ID the tenant-wide list gives a task (a different value from the task ID, as on the real API). */
+  const jobOf = (taskId: string) => `job-of-${taskId}`;
+  /**
+   * Answers both task lists: the per-instance one (`.../instances/{id}/tasks`, no job IDs) and the
+   * tenant-wide one (`/v2/{project}/tasks`, with `job_id`). Anything else gets `other`.
+   */
+  const taskLists = (tasks: Array<Record<string, unknown>>, res: ServerResponse, url: string, withJobIds = true) => {
+    const center = new URL(url, "http://x").pathname === `/v2/${PROJECT}/tasks`;
+    const items = center ? tasks.map((t) => (withJobIds ? { ...t, job_id: jobOf(String(t.id)) } : t)) : tasks;
+    json(res, 200, { task_count: String(items.length), tasks: items });
+  };
+  const isInstanceList = (url: string) => new URL(url, "http://x").pathname.endsWith(`/instances/${INSTANCE}/tasks`);
 
   it("swap: PUT to async-swap with no body, answers the job ID", async () => {
     const srv = await serve((_s, res) => json(res, 200, { job_id: JOB }, { "x-request-id": "swap-req" }));
@@ -289,15 +302,16 @@ describe("start calls", () => {
     expect(JSON.parse(srv.seen[0]!.body)).toEqual({ transparent_client_ip_enable: true });
   });
 
-  it("a swap answered 500 is NOT resent: it is reconciled through the task list", async () => {
+  it("a swap answered 500 is NOT resent: it is reconciled through the task list, job ID from the tenant-wide list", async () => {
     const srv = await serve((s, res) => {
       if (s.method === "PUT") return json(res, 500, { error_code: "DCS.5010", error_msg: "internal error" });
-      json(res, 200, { task_count: "2", tasks: [taskNow(), taskNow("EXTEND", "other")] });
+      taskLists([taskNow(), taskNow("EXTEND", "other")], res, s.url);
     });
     const got = await client(srv.url).swapMasterStandby(INSTANCE);
-    expect(got).toEqual({ jobId: "task-id-0000000000000000000000001", reconciled: true });
+    // The task's ID is not the job's: the job ID comes from the tenant-wide list's job_id.
+    expect(got).toEqual({ jobId: jobOf("task-id-0000000000000000000000001"), taskId: "task-id-0000000000000000000000001", reconciled: true });
     expect(srv.count("PUT")).toBe(1);
-    const q = new URL(srv.seen[1]!.url, "http://x").searchParams;
+    const q = new URL(srv.seen.find((x) => isInstanceList(x.url))!.url, "http://x").searchParams;
     expect(q.get("start_time")).toMatch(/^\d{14}$/);
     expect(Number(q.get("end_time"))).toBeGreaterThan(Number(q.get("start_time")));
   });
@@ -305,19 +319,56 @@ describe("start calls", () => {
   it("a swap whose connection breaks after the request arrived is reconciled, never resent", async () => {
     const srv = await serve((s, res) => {
       if (s.method === "PUT") return res.socket?.destroy();
-      json(res, 200, { task_count: "1", tasks: [taskNow()] });
+      taskLists([taskNow()], res, s.url);
     });
     const got = await client(srv.url).swapMasterStandby(INSTANCE);
-    expect(got).toMatchObject({ jobId: "task-id-0000000000000000000000001", reconciled: true });
+    expect(got).toMatchObject({ jobId: jobOf("task-id-0000000000000000000000001"), reconciled: true });
     expect(srv.count("PUT")).toBe(1);
+  });
+
+  it("a task that existed before the request (listed just before it) is never its result", async () => {
+    // Defect: a triggers change 30 s after a swap, answered 502, "succeeded" with the previous job.
+    const older = taskNow("masterStandbySwapJob", "task-older", { created_at: new Date(Date.now() - 30_000).toISOString() });
+    const srv = await serve((s, res) => {
+      if (s.method === "PUT") return json(res, 502, { error_code: "APIG.0502", error_msg: "bad gateway" });
+      taskLists([older], res, s.url);
+    });
+    const e = await failure(client(srv.url).swapMasterStandby(INSTANCE, { knownTaskIds: ["task-older"] }));
+    expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
+    expect(e.message).toContain("no new masterStandbySwapJob task");
+    expect(srv.count("PUT")).toBe(1);
+  });
+
+  it("a task that ended before the request was sent is never its result, even without a snapshot", async () => {
+    const ended = taskNow("masterStandbySwapJob", "task-ended", {
+      status: "SUCCESS",
+      created_at: new Date(Date.now() - 200_000).toISOString(),
+      updated_at: new Date(Date.now() - 190_000).toISOString(),
+    });
+    const srv = await serve((s, res) => {
+      if (s.method === "PUT") return json(res, 500, { error_code: "DCS.5010", error_msg: "internal error" });
+      taskLists([ended], res, s.url);
+    });
+    const e = await failure(client(srv.url).swapMasterStandby(INSTANCE));
+    expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
+    expect((e as OperationOutcomeUnknownError).sentAt).toBeGreaterThan(Date.now() - 10_000);
+  });
+
+  it("another resource's job (claimed) is never this call's result", async () => {
+    const srv = await serve((s, res) => {
+      if (s.method === "PUT") return res.socket?.destroy();
+      taskLists([taskNow()], res, s.url);
+    });
+    const e = await failure(client(srv.url).swapMasterStandby(INSTANCE, { isClaimed: (id) => id === jobOf("task-id-0000000000000000000000001") }));
+    expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
   });
 
   it("finds a task that shows up in the list a moment late", async () => {
     let looks = 0;
     const srv = await serve((s, res) => {
       if (s.method === "PUT") return res.socket?.destroy();
-      looks++;
-      json(res, 200, looks === 1 ? { task_count: "0", tasks: [] } : { task_count: "1", tasks: [taskNow("modifyClientIpTransJob")] });
+      if (isInstanceList(s.url)) looks++;
+      taskLists(looks === 1 ? [] : [taskNow("modifyClientIpTransJob")], res, s.url);
     });
     await expect(client(srv.url).setClientIpPassThrough(INSTANCE, true)).resolves.toMatchObject({ reconciled: true });
     expect(srv.count("PUT")).toBe(1);
@@ -327,25 +378,36 @@ describe("start calls", () => {
   it("no matching task: OperationOutcomeUnknownError that says how to check", async () => {
     const srv = await serve((s, res) => {
       if (s.method === "PUT") return res.socket?.destroy();
-      json(res, 200, { task_count: "0", tasks: [] });
+      taskLists([], res, s.url);
     });
     const e = await failure(client(srv.url).setClientIpPassThrough(INSTANCE, false));
     expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
     expect(e.message).toContain("may have started");
     expect(e.message).toContain("dcs-jobs show");
     expect(e.message).toContain("Background Tasks");
-    expect(e.message).toContain("no modifyClientIpTransJob task");
+    expect(e.message).toContain("no new modifyClientIpTransJob task");
     expect(srv.count("PUT")).toBe(1);
   });
 
   it("several matching tasks: unknown too", async () => {
     const srv = await serve((s, res) => {
       if (s.method === "PUT") return json(res, 502, "<html>bad gateway</html>");
-      json(res, 200, { task_count: "2", tasks: [taskNow(), taskNow(undefined, "task-2")] });
+      taskLists([taskNow(), taskNow(undefined, "task-2")], res, s.url);
     });
     const e = await failure(client(srv.url).swapMasterStandby(INSTANCE));
     expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
-    expect(e.message).toContain("2 masterStandbySwapJob tasks");
+    expect(e.message).toContain("2 new masterStandbySwapJob tasks");
+    expect((e as OperationOutcomeUnknownError).candidates).toEqual(["task-id-0000000000000000000000001", "task-2"]);
+  });
+
+  it("one matching task whose job ID no list gives: unknown, naming the task (never its ID as a job ID)", async () => {
+    const srv = await serve((s, res) => {
+      if (s.method === "PUT") return res.socket?.destroy();
+      taskLists([taskNow()], res, s.url, false);
+    });
+    const e = await failure(client(srv.url).swapMasterStandby(INSTANCE));
+    expect(e).toBeInstanceOf(OperationOutcomeUnknownError);
+    expect(e.message).toContain("task task-id-0000000000000000000000001, whose job ID");
   });
 
   it("connection refused before sending is retried", async () => {
@@ -364,12 +426,28 @@ describe("start calls", () => {
     expect(entries.some((e) => e.error?.includes("ECONNREFUSED"))).toBe(true);
   });
 
-  it("retries while the instance is busy (the operation did not start)", async () => {
-    const srv = await serve((_s, res, n) =>
-      n <= 2 ? json(res, 400, { error_code: n === 1 ? "DCS.4026" : "111400026", error_msg: "instance busy" }) : json(res, 200, { job_id: JOB }),
-    );
+  it("retries while the instance is busy with another kind of operation (it did not start)", async () => {
+    let puts = 0;
+    const srv = await serve((s, res) => {
+      if (s.method !== "PUT") return taskLists([taskNow("modifyClientIpTransJob")], res, s.url);
+      puts++;
+      puts <= 2 ? json(res, 400, { error_code: puts === 1 ? "DCS.4026" : "111400026", error_msg: "instance busy" }) : json(res, 200, { job_id: JOB });
+    });
     await expect(client(srv.url).swapMasterStandby(INSTANCE)).resolves.toMatchObject({ jobId: JOB });
     expect(srv.count("PUT")).toBe(3);
+    // One look at the task list on the first busy answer, not one per retry.
+    expect(srv.seen.filter((x) => isInstanceList(x.url))).toHaveLength(1);
+  });
+
+  it("busy with the same operation: reports the running job, never queues a second swap behind it", async () => {
+    const srv = await serve((s, res) => {
+      if (s.method !== "PUT") return taskLists([taskNow()], res, s.url);
+      json(res, 400, { error_code: "DCS.4026", error_msg: "instance busy" });
+    });
+    const e = await failure(client(srv.url).swapMasterStandby(INSTANCE));
+    expect(e).toBeInstanceOf(SameOperationRunningError);
+    expect(e.message).toContain(`already running on DCS instance ${INSTANCE}: job ${jobOf("task-id-0000000000000000000000001")}`);
+    expect(srv.count("PUT")).toBe(1);
   });
 
   it("a definite refusal is reported as is, once", async () => {

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DcsClient } from "../provider/client";
 import type { DcsClientOptions } from "../provider/config";
-import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError, OperationOutcomeUnknownError } from "../provider/errors";
+import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError, OperationOutcomeUnknownError, SameOperationRunningError } from "../provider/errors";
 import { EMULATOR_INSTANCE_IDS as IDS, ManualClock, RealClock, manualClock, startEmulator, type RunningEmulator } from "../provider/emulator";
 import type { RequestLogEntry, WaitProgress } from "../provider/types";
 import { waitForJob, type WaitClock } from "../provider/waiter/wait";
@@ -90,12 +90,46 @@ describe("the happy paths", () => {
     expect((await dcs.showInstance(IDS.proxy)).transparentClientIpEnable).toBe(true);
   });
 
-  it("the task list parses into BackgroundTasks whose id is the job ID", async () => {
+  it("the task list parses into BackgroundTasks whose id is the task ID (not the job ID) and which carry no jobId", async () => {
     const dcs = client();
     const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    const taskId = emu.jobs().find((j) => j.jobId === jobId)!.taskId;
+    expect(taskId).not.toBe(jobId);
     const tasks = await dcs.listTasks(IDS.ha, { start: new Date(Date.now() - 60_000), end: new Date(Date.now() + 60_000) });
-    expect(tasks).toEqual([expect.objectContaining({ id: jobId, name: "masterStandbySwapJob", status: "INIT", userName: "emulator-user" })]);
+    expect(tasks).toEqual([expect.objectContaining({ id: taskId, name: "masterStandbySwapJob", status: "INIT", userName: "emulator-user" })]);
+    expect(tasks[0]!.jobId).toBeUndefined();
     expect(tasks[0]!.createdAt.getTime()).toBe(clock.now());
+  });
+
+  it("listCenterTasks parses the tenant-wide list: task id, jobId, errorCode; sends only the SDK's query names", async () => {
+    await emu.stop();
+    const lines: string[] = [];
+    emu = await startEmulator({ clock, logLevel: "debug", logger: (l) => lines.push(l) });
+    const dcs = client();
+    const { jobId } = await dcs.swapMasterStandby(IDS.ha);
+    emu.inject({ route: "clientIp", kind: "failJob", failReason: "proxy restart failed", errorCode: "DCS.4999", durationMs: 1_000 });
+    const failed = await dcs.setClientIpPassThrough(IDS.proxy, true);
+    clock.advance(1_000);
+    const window = { start: new Date(Date.now() - 60_000), end: new Date(Date.now() + 60_000) };
+    const tasks = await dcs.listCenterTasks({ ...window, instanceId: IDS.ha, offset: 0, limit: 50 });
+    const byJob = new Map(emu.jobs().map((j) => [j.jobId, j.taskId]));
+    // No instance filter exists in the vendor API: both instances' tasks come back.
+    expect(tasks).toHaveLength(2);
+    expect(tasks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: byJob.get(jobId), jobId, name: "masterStandbySwapJob" }),
+        expect.objectContaining({ id: byJob.get(failed.jobId), jobId: failed.jobId, name: "modifyClientIpTransJob", status: "FAIL", errorCode: "DCS.4999" }),
+      ]),
+    );
+    expect(tasks.find((t) => t.jobId === jobId)!.errorCode).toBeUndefined();
+    const entry = log.find((l) => l.path.endsWith("/tasks") && !l.path.includes("/instances/"));
+    expect(entry).toMatchObject({ method: "GET", path: `/v2/${emu.projectId}/tasks`, status: 200 });
+    const line = lines.find((l) => l.includes("route=listCenterTasks"))!;
+    const sent = new URLSearchParams(/query=\?(\S+)/.exec(line)![1]!);
+    expect([...sent.keys()].sort()).toEqual(["end_time", "limit", "offset", "start_time"]);
+    expect(sent.get("start_time")).toMatch(/^\d{14}$/);
+    await expect(dcs.listCenterTasks({ ...window, instanceId: "not-a-uuid" })).rejects.toThrow(/instance ID/);
+    await expect(dcs.listCenterTasks({ start: new Date(NaN), end: window.end })).rejects.toThrow(/start/);
   });
 
   it("an IAM token works as well as a signature", async () => {
@@ -269,21 +303,31 @@ describe("faults, ridden out or reported", () => {
     expect((await dcs.showInstance(IDS.ha)).task).toBe("modifyClientIpTransJob");
   });
 
-  it("a busy instance is waited out by the client, then the swap starts once", async () => {
+  it("an instance busy with another operation is waited out by the client, then the swap starts once", async () => {
     await emu.stop();
-    // A sped-up real clock: the first swap (6 s emulated) ends after about 120 ms of real time.
+    // A sped-up real clock: the pass-through change (20 s emulated) ends after about 400 ms of real time.
     emu = await startEmulator({ clock: new RealClock(50) });
     const dcs = client();
-    const first = await dcs.swapMasterStandby(IDS.ha);
-    const second = await dcs.swapMasterStandby(IDS.ha);
-    expect(second.jobId).not.toBe(first.jobId);
+    const other = await dcs.setClientIpPassThrough(IDS.ha, true);
+    const swap = await dcs.swapMasterStandby(IDS.ha);
+    expect(swap.jobId).not.toBe(other.jobId);
     expect(log.some((l) => l.status === 400)).toBe(true);
-    expect(emu.stats().startCalls.map((s) => s.jobId)).toEqual([first.jobId, second.jobId]);
+    expect(emu.stats().startCalls.map((s) => s.jobId)).toEqual([other.jobId, swap.jobId]);
   });
 
-  it("a busy instance that stays busy past the client's busy timeout is a DCS.4026 error", async () => {
+  it("a swap while a swap runs is refused with the running job, never queued behind it (it would swap back)", async () => {
+    const dcs = client();
+    const first = await dcs.swapMasterStandby(IDS.ha);
+    const e = (await errorOf(dcs.swapMasterStandby(IDS.ha))) as SameOperationRunningError;
+    expect(e).toBeInstanceOf(SameOperationRunningError);
+    expect(e.task).toMatchObject({ jobId: first.jobId, name: "masterStandbySwapJob", phase: "running" });
+    expect(e.message).toContain(`job ${first.jobId}`);
+    expect(emu.stats().startCalls).toHaveLength(1);
+  });
+
+  it("an instance that stays busy past the client's busy timeout is a DCS.4026 error", async () => {
     const dcs = client({ retry: { busyTimeoutMs: 300, busyBaseDelayMs: 50, busyMaxDelayMs: 100 } });
-    await dcs.swapMasterStandby(IDS.ha);
+    await dcs.setClientIpPassThrough(IDS.ha, true);
     const e = (await errorOf(dcs.swapMasterStandby(IDS.ha))) as DcsApiError;
     expect(e).toMatchObject({ status: 400, errorCode: "DCS.4026" });
     expect(emu.stats().startCalls).toHaveLength(1);
