@@ -5,7 +5,9 @@
  */
 import { parseDurationMs } from "../duration";
 import { assertInstanceId, assertJobId } from "../config";
-import type { BackgroundTask, Job, WaitProgress } from "../types";
+import { wantsNewJob } from "../lifecycle/planner";
+import { recordFromOutputs, type EndedJob, type PendingJob } from "../lifecycle/record";
+import type { Job, WaitProgress } from "../types";
 
 /** The value the engine sends for "not known yet" during preview (`@pulumi/pulumi` `runtime/rpc.js`). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -14,8 +16,7 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 /** Longest wait accepted: a deploy blocked for more than a day is a mistake, not a plan. */
 export const MAX_DURATION_MS = 24 * 3_600_000;
-/** Clock skew allowed between this machine and the API when matching task times. */
-export const TASK_SKEW_MS = 60_000;
+export { TASK_SKEW_MS } from "../tasks";
 
 /** A duration input: `"30m"`, `"90s"`, `"1h30m"`, `"500ms"`, or a number of seconds. */
 export type DurationInput = string | number;
@@ -49,8 +50,19 @@ export interface SwapInputs {
   adoptFinished?: boolean;
 }
 
+/**
+ * The lifecycle record in a resource's outputs (see `lifecycle/record.ts`): the job that may still run,
+ * and how the last one ended. Absent in state written by 0.1.0 (read from the flat fields instead).
+ */
+export interface RecordOutputs {
+  /** A job of this resource not yet seen to end; while it is set, every `up` resumes it. */
+  pending?: PendingJob;
+  /** How the last job of this resource ended (`SUCCESS`, `FAIL`, `GONE`, `NOT_STARTED`). */
+  ended?: EndedJob;
+}
+
 /** Outputs of `MasterStandbySwap`: the inputs repeated (the engine diffs against outputs) and the job. */
-export interface SwapOutputs extends SwapInputs, JobOutputs {
+export interface SwapOutputs extends SwapInputs, JobOutputs, RecordOutputs {
   /** The master node after the swap, where ShowInstance reports one. */
   masterNode?: string;
   /** The instance status read after the job succeeded. */
@@ -66,7 +78,7 @@ export interface PassThroughInputs {
 }
 
 /** Outputs of `ClientIpPassThrough`. Job fields are set only when the last create/update ran a job. */
-export interface PassThroughOutputs extends PassThroughInputs, Partial<Omit<JobOutputs, "adopted">> {
+export interface PassThroughOutputs extends PassThroughInputs, Partial<Omit<JobOutputs, "adopted">>, RecordOutputs {
   /** The value found before the first create: what `restoreOnDelete` restores. */
   initialEnabled: boolean;
   /** True when the last create/update ran (or adopted) a job; false when the value already matched. */
@@ -261,18 +273,23 @@ function settingsDiffer<T extends object>(olds: T, news: T, keys: Array<keyof T>
 }
 
 /**
- * `diff` of `MasterStandbySwap`: a new instance replaces; new `triggers` update (and the update swaps
- * again); other settings update state only; nothing changed: no changes, nothing runs.
+ * `diff` of `MasterStandbySwap`: a new instance replaces; a pending job, or `triggers` that ask for a
+ * job not yet run, update (the update resumes, then swaps); other settings update state only; nothing
+ * changed: no changes, nothing runs. A pending job is always a change, so `refresh` cannot hide it.
  */
 export function diffSwap(olds: SwapOutputs, news: SwapInputs): DiffResult {
   if (differs(olds.instanceId, news.instanceId)) return { changes: true, replaces: ["instanceId"] };
-  const changes = differs(olds.triggers, news.triggers) || settingsDiffer(olds, news as SwapOutputs, ["waitTimeout", "adoptWithin", "adoptFinished"]);
-  return { changes };
+  const stored = stableJson(olds.triggers);
+  const record = recordFromOutputs(olds, stored);
+  if (record.pending) return { changes: true };
+  if (containsUnknown(news.triggers) || wantsNewJob(record, { creating: false, intent: stableJson(news.triggers), storedIntent: stored })) return { changes: true };
+  return { changes: settingsDiffer(olds, news as SwapOutputs, ["waitTimeout", "adoptWithin", "adoptFinished"]) };
 }
 
-/** `diff` of `ClientIpPassThrough`: a new instance replaces; `enabled` vs the value last seen updates. */
+/** `diff` of `ClientIpPassThrough`: a new instance replaces; a pending job, or `enabled` vs the value last seen, update. */
 export function diffPassThrough(olds: PassThroughOutputs, news: PassThroughInputs): DiffResult {
   if (differs(olds.instanceId, news.instanceId)) return { changes: true, replaces: ["instanceId"] };
+  if (recordFromOutputs(olds, stableJson(olds.enabled)).pending) return { changes: true };
   return { changes: settingsDiffer(olds, news as PassThroughOutputs, ["enabled", "restoreOnDelete", "waitTimeout"]) };
 }
 
@@ -282,104 +299,9 @@ export function diffDcsJob(olds: DcsJobOutputs, news: DcsJobInputs): DiffResult 
   return { changes: settingsDiffer(olds, news as DcsJobOutputs, ["instanceId", "waitTimeout"]) };
 }
 
-/** True when the stored outputs point at a job that had not ended when they were written (partial state). */
+/** `DcsJob` only (it starts nothing, so it keeps no record): the stored job had not ended when written. */
 export function hasPendingJob(o: Partial<JobOutputs> | undefined): boolean {
   return !!o && typeof o.jobId === "string" && o.jobId !== "" && o.status !== "SUCCESS" && o.status !== "FAIL";
-}
-
-/** What `update` of `MasterStandbySwap` must do. */
-export interface SwapUpdatePlan {
-  /** A job from a partial state to wait on first (never started again). */
-  resumeJobId?: string;
-  /** Start a new swap (after any resumed job): only when `triggers` changed. */
-  startNew: boolean;
-}
-
-/** Plans `update(olds, news)` of `MasterStandbySwap`. */
-export function planSwapUpdate(olds: SwapOutputs, news: SwapInputs): SwapUpdatePlan {
-  return {
-    ...(hasPendingJob(olds) ? { resumeJobId: olds.jobId } : {}),
-    startNew: stableJson(olds.triggers) !== stableJson(news.triggers),
-  };
-}
-
-// ---- adoption -----------------------------------------------------------------------------------
-
-/** Where a background task is, by its status. */
-export type TaskPhase = "running" | "succeeded" | "failed";
-
-/**
- * A task's phase. The task list's statuses are not documented beyond `SUCCESS` in the vendor example
- * (opentelekomcloud-docs `listing_background_tasks.rst`); anything not clearly finished counts as
- * running, which is the safe side: the job itself is then read before anything else happens.
- */
-export function taskPhase(status: string): TaskPhase {
-  const s = status.trim().toUpperCase();
-  if (["SUCCESS", "SUCCEEDED", "SUCCESSFUL", "COMPLETE", "COMPLETED", "FINISHED", "DONE"].includes(s)) return "succeeded";
-  if (["FAIL", "FAILED", "FAILURE", "ERROR", "CANCELED", "CANCELLED", "ROLLBACK", "ROLLBACKED"].includes(s)) return "failed";
-  return "running";
-}
-
-/** What to look for in the task list before starting an operation. */
-export interface AdoptionQuery {
-  /** Task name = job type, e.g. `masterStandbySwapJob`. */
-  kind: string;
-  nowMs: number;
-  /** How far back to look; 0 means never adopt. */
-  windowMs: number;
-  /** Adopt a task of the kind that already succeeded inside the window (instead of starting another). */
-  adoptFinished: boolean;
-  /** Jobs that must not be adopted (the previous run's job, in `update`). */
-  excludeJobIds?: readonly string[];
-  /** Only tasks created after this time (in `update`: after the previous job began). */
-  notBeforeMs?: number;
-}
-
-/** The adoption decision: a task to adopt (and why), plus what was seen and passed over. */
-export interface AdoptionDecision {
-  adopt?: BackgroundTask;
-  phase?: TaskPhase;
-  /** Tasks of the kind in the window that were not adopted, with the reason (for the log). */
-  passedOver: Array<{ task: BackgroundTask; why: string }>;
-}
-
-/**
- * The adoption rule. Among tasks of `kind` created inside `[now - window, now + skew]` (newest first):
- * one still running is always adopted (starting another would run the operation twice); otherwise the
- * newest that succeeded is adopted when `adoptFinished`; failed ones are never adopted (a new attempt is
- * what the user wants after a failure they may not have seen).
- */
-export function decideAdoption(tasks: readonly BackgroundTask[], q: AdoptionQuery): AdoptionDecision {
-  const passedOver: AdoptionDecision["passedOver"] = [];
-  if (q.windowMs <= 0) return { passedOver };
-  const from = q.nowMs - q.windowMs;
-  const to = q.nowMs + TASK_SKEW_MS;
-  const candidates = tasks
-    .filter((t) => t.name === q.kind)
-    .filter((t) => {
-      const at = t.createdAt.getTime();
-      return at >= from && at <= to;
-    })
-    .filter((t) => {
-      if (q.excludeJobIds?.includes(t.id)) return false;
-      if (q.notBeforeMs !== undefined && t.createdAt.getTime() <= q.notBeforeMs) return false;
-      return true;
-    })
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-  const running = candidates.find((t) => taskPhase(t.status) === "running");
-  if (running) {
-    for (const t of candidates) if (t !== running) passedOver.push({ task: t, why: "an older task; a newer one is still running" });
-    return { adopt: running, phase: "running", passedOver };
-  }
-  let adopt: BackgroundTask | undefined;
-  for (const t of candidates) {
-    const phase = taskPhase(t.status);
-    if (phase === "failed") passedOver.push({ task: t, why: `it ended in ${t.status}` });
-    else if (!q.adoptFinished) passedOver.push({ task: t, why: "it already finished and adoptFinished is false" });
-    else if (adopt) passedOver.push({ task: t, why: "an older finished task" });
-    else adopt = t;
-  }
-  return adopt ? { adopt, phase: "succeeded", passedOver } : { passedOver };
 }
 
 // ---- outputs and messages -----------------------------------------------------------------------

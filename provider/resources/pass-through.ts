@@ -1,0 +1,269 @@
+/**
+ * `ClientIpPassThrough`: a state kind (brings the instance's `transparent_client_ip_enable` to the
+ * wanted value) over the shared lifecycle. This file maps inputs and outputs and reads the live value;
+ * what to start, adopt or resume is the planner's.
+ */
+import { DcsApiError } from "../errors";
+import type { PlanContext } from "../lifecycle/planner";
+import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } from "../lifecycle/record";
+import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
+import { lookAtTasks, TASK_SKEW_MS, type TaskView } from "../tasks";
+import type { DcsInstance, Job } from "../types";
+import {
+  claims,
+  clean,
+  client,
+  lifecycleError,
+  log,
+  lookObservation,
+  now,
+  reconcileObservation,
+  settledInstance,
+  startObservation,
+  unknownOutcomeGraceMs,
+  waitObservation,
+  type StepScope,
+} from "./core";
+import {
+  assertChecked,
+  checkPassThrough,
+  compact,
+  diffPassThrough,
+  jobOutputs,
+  stableJson,
+  waitTimeoutMs,
+  type CheckResult,
+  type DiffResult,
+  type PassThroughInputs,
+  type PassThroughOutputs,
+} from "./logic";
+
+const JOB_TYPE = "modifyClientIpTransJob";
+
+function label(i: { instanceId: string }): string {
+  return `ClientIpPassThrough ${i.instanceId}`;
+}
+
+/** DCS.4846 / DCS.4847: "already off" / "already on" (the start call was refused: nothing to do). */
+export function isAlreadySet(error: unknown): boolean {
+  return error instanceof DcsApiError && /(^|\.)(4846|4847)$/.test(error.errorCode ?? "");
+}
+
+/** The value a pass-through task sets, from its `params` (`{"transparent_client_ip_enable":true}`). */
+export function taskSetsValue(t: Pick<TaskView, "params">): boolean | undefined {
+  if (!t.params) return undefined;
+  try {
+    const v = (JSON.parse(t.params) as { transparent_client_ip_enable?: unknown }).transparent_client_ip_enable;
+    return typeof v === "boolean" ? v : v === "true" ? true : v === "false" ? false : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The value to record as "before create" (what `restoreOnDelete` restores). Usually the value read
+ * first. But a create that was interrupted after its job ran finds the value already changed: a recent
+ * pass-through task that set the wanted value, not owned by another resource here, says the value
+ * before it was the opposite.
+ */
+export function initialValue(before: boolean | undefined, wanted: boolean, recent: readonly TaskView[], isClaimed: (id: string) => boolean): boolean {
+  const changedToWanted = recent.some(
+    (t) => t.name === JOB_TYPE && t.phase !== "failed" && taskSetsValue(t) === wanted && !isClaimed(t.taskId) && !(t.jobId && isClaimed(t.jobId)),
+  );
+  if (changedToWanted && before === wanted) return !wanted;
+  return before ?? !wanted;
+}
+
+/** What one run of the lifecycle saw, for the outputs. */
+interface Seen {
+  before?: boolean;
+  live?: boolean;
+  adopted: boolean;
+}
+
+/** Runs the lifecycle towards `wanted` and returns the record plus what was seen. Rejects as the engine expects. */
+async function bringTo(
+  i: { instanceId: string; waitTimeout?: string | number },
+  wanted: boolean,
+  prev: PassThroughOutputs | undefined,
+  opts: { creating: boolean; id: string; raw: object; props: (r: LifecycleRecord, seen: Seen, last: Job | undefined) => object },
+): Promise<{ record: LifecycleRecord; ran: boolean; seen: Seen; last?: Job; scope: StepScope }> {
+  const api = client();
+  const scope: StepScope = { api, label: label(i), instanceId: i.instanceId, jobType: JOB_TYPE, deadline: now() + waitTimeoutMs(i.waitTimeout) };
+  const stored = prev ? recordFromOutputs(prev, stableJson(prev.enabled)) : {};
+  const seen: Seen = { adopted: false };
+  const timeoutMs = waitTimeoutMs(i.waitTimeout);
+  const ctx: Omit<PlanContext, "nowMs"> = {
+    kind: "state",
+    jobType: JOB_TYPE,
+    intent: stableJson(wanted),
+    creating: opts.creating,
+    // A pass-through change still running (an interrupted run's, or someone's) is waited for first.
+    adoptWindowMs: timeoutMs,
+    adoptFinished: false,
+    unknownGraceMs: unknownOutcomeGraceMs(),
+    isClaimed: (x) => claims.has(x),
+    what: `Setting client IP pass-through to ${wanted}`,
+    instanceId: i.instanceId,
+  };
+  const readLive = async () => {
+    const inst: DcsInstance = await api.showInstance(i.instanceId, { deadline: scope.deadline });
+    const live = inst.transparentClientIpEnable;
+    if (!("before" in seen)) seen.before = live;
+    seen.live = live;
+    return { type: "live" as const, matches: live === undefined ? undefined : live === wanted };
+  };
+  const io: LifecycleIO = {
+    wait: async (p, atOnce) => {
+      if (p.origin === "adopted") seen.adopted = true;
+      return waitObservation(scope, p, atOnce);
+    },
+    reconcile: (p) => reconcileObservation(scope, p),
+    look: () => lookObservation(scope, timeoutMs),
+    readLive,
+    start: (known) => startObservation(scope, known, (o) => api.setClientIpPassThrough(i.instanceId, wanted, o), isAlreadySet),
+    claim: (ids) => claims.claim(...ids),
+    log: (line) => log(`${scope.label}: ${line}`),
+    now,
+  };
+  try {
+    const result = await runLifecycle(stored, ctx, io);
+    if (result.ran) {
+      const after = (await settledInstance(scope))?.transparentClientIpEnable;
+      if (after !== undefined && after !== wanted) log(`${scope.label}: the job succeeded but the instance reports pass-through ${after ? "on" : "off"}`);
+      seen.live = after ?? wanted;
+    } else if (result.actions.includes("start")) {
+      seen.live = wanted; // the start call was refused as "already set"
+    } else if (seen.live === wanted) {
+      log(`${scope.label}: pass-through is already ${wanted ? "on" : "off"}; no job started`);
+    }
+    return { record: result.record, ran: result.ran, seen, ...(scope.lastJob ? { last: scope.lastJob } : {}), scope };
+  } catch (error) {
+    throw lifecycleError(error, { label: scope.label, id: opts.id, stored, props: (r) => opts.props(r, seen, scope.lastJob), raw: opts.raw });
+  }
+}
+
+function outputsOf(i: PassThroughInputs, initialEnabled: boolean, r: LifecycleRecord, seen: Seen, ran: boolean, last: Job | undefined, prev: PassThroughOutputs | undefined): PassThroughOutputs {
+  const current = r.pending ?? r.ended;
+  // Job fields describe the job of this run (or the one still pending); a run that found the value
+  // already set leaves them out (as 0.1.0 did). `ended` keeps the last job's end either way.
+  let fields: Partial<ReturnType<typeof jobOutputs>> = {};
+  if (last && current?.jobId === last.jobId) fields = jobOutputs(last, seen.adopted);
+  else if (r.pending && prev && prev.jobId === r.pending.jobId) fields = pickJob(prev);
+  else if (r.pending) fields = compact({ jobId: r.pending.jobId, jobType: JOB_TYPE, status: "UNKNOWN" });
+  const { adopted: _a, ...jobFields } = fields;
+  return compact({
+    ...i,
+    enabled: r.pending ? i.enabled : (seen.live ?? i.enabled),
+    initialEnabled,
+    changed: ran || !!r.pending || jobFields.jobId !== undefined,
+    ...jobFields,
+    adopted: seen.adopted,
+    ...recordOutputs(r),
+  });
+}
+
+function pickJob(o: PassThroughOutputs): Partial<ReturnType<typeof jobOutputs>> {
+  return compact({ jobId: o.jobId, jobType: o.jobType, status: o.status, beginTime: o.beginTime, endTime: o.endTime, durationMs: o.durationMs, failReason: o.failReason, adopted: o.adopted });
+}
+
+/** Recent tasks of the kind, for {@link initialValue}; empty when the list cannot be read (best effort). */
+async function recentTasks(scope: StepScope, windowMs: number): Promise<TaskView[]> {
+  const t = now();
+  try {
+    return await lookAtTasks(scope.api, scope.instanceId, { fromMs: t - windowMs, toMs: t + TASK_SKEW_MS }, { kind: JOB_TYPE, deadline: scope.deadline });
+  } catch {
+    return [];
+  }
+}
+
+/** The `ClientIpPassThrough` provider implementation. */
+export const clientIpPassThrough = {
+  async check(_olds: unknown, news: Record<string, unknown>): Promise<CheckResult<PassThroughInputs>> {
+    return checkPassThrough(news);
+  },
+
+  async diff(_id: string, olds: PassThroughOutputs, news: PassThroughInputs): Promise<DiffResult> {
+    claims.claim(...recordIds(recordFromOutputs(olds, stableJson(olds.enabled))));
+    return diffPassThrough(olds, news);
+  },
+
+  async create(inputs: PassThroughInputs): Promise<{ id: string; outs: PassThroughOutputs }> {
+    const i = clean(assertChecked(checkPassThrough(inputs as unknown as Record<string, unknown>)));
+    const initial = (seen: Seen) => seen.before ?? !i.enabled;
+    const r = await bringTo(i, i.enabled, undefined, {
+      creating: true,
+      id: i.instanceId,
+      raw: inputs,
+      props: (rec, seen, last) => outputsOf(i, initial(seen), rec, seen, false, last, undefined),
+    });
+    let initialEnabled = initial(r.seen);
+    if (!r.ran && r.seen.before === i.enabled) {
+      initialEnabled = initialValue(r.seen.before, i.enabled, await recentTasks(r.scope, waitTimeoutMs(i.waitTimeout)), (x) => claims.has(x));
+      if (initialEnabled !== r.seen.before) log(`${label(i)}: a recent pass-through change set the value to ${i.enabled}: recording ${initialEnabled} as the value before create`);
+    }
+    return { id: i.instanceId, outs: outputsOf(i, initialEnabled, r.record, r.seen, r.ran, r.last, undefined) };
+  },
+
+  /** Refresh reports the live value (drift) and never touches the record: a pending job stays pending. */
+  async read(id: string, props: PassThroughOutputs): Promise<{ id: string; props?: PassThroughOutputs; inputs?: PassThroughInputs }> {
+    const p = clean(props);
+    claims.claim(...recordIds(recordFromOutputs(p, stableJson(p.enabled))));
+    let inst: DcsInstance;
+    try {
+      inst = await client().showInstance(p.instanceId);
+    } catch (error) {
+      if (error instanceof DcsApiError && error.status === 404) {
+        log(`${label(p)}: the instance no longer exists (HTTP 404); dropping the resource from the state`);
+        return { id: "" };
+      }
+      throw error;
+    }
+    const live = inst.transparentClientIpEnable;
+    const pending = recordFromOutputs(p, stableJson(p.enabled)).pending;
+    if (live !== undefined && live !== p.enabled && !pending) log(`${label(p)}: drift: pass-through is ${live ? "on" : "off"}, the stack says ${p.enabled ? "on" : "off"}`);
+    // While a job of ours is pending, `enabled` stays what it is for (the next `up` finishes it).
+    const outs: PassThroughOutputs = { ...p, enabled: pending ? p.enabled : (live ?? p.enabled) };
+    return { id, props: outs, inputs: compact({ instanceId: p.instanceId, enabled: outs.enabled, restoreOnDelete: p.restoreOnDelete, waitTimeout: p.waitTimeout }) };
+  },
+
+  async update(_id: string, olds: PassThroughOutputs, news: PassThroughInputs): Promise<{ outs: PassThroughOutputs }> {
+    const i = clean(assertChecked(checkPassThrough(news as unknown as Record<string, unknown>)));
+    const o = clean(olds);
+    const initialEnabled = o.initialEnabled ?? !i.enabled;
+    const r = await bringTo(i, i.enabled, o, {
+      creating: false,
+      id: i.instanceId,
+      raw: news,
+      props: (rec, seen, last) => outputsOf(i, initialEnabled, rec, seen, false, last, o),
+    });
+    return { outs: outputsOf(i, initialEnabled, r.record, r.seen, r.ran, r.last, o) };
+  },
+
+  async delete(_id: string, props: PassThroughOutputs): Promise<void> {
+    const p = clean(props);
+    const l = label(p);
+    if (!p.restoreOnDelete || p.initialEnabled === undefined) {
+      log(`${l}: removed from the stack; the instance is left as it is (pass-through ${p.enabled ? "on" : "off"}; set restoreOnDelete to restore the earlier value)`);
+      return;
+    }
+    try {
+      await client().showInstance(p.instanceId);
+    } catch (error) {
+      if (error instanceof DcsApiError && error.status === 404 && !/(^|\.)0101$/.test(error.errorCode ?? "")) {
+        log(`${l}: the instance no longer exists (HTTP 404): nothing to restore; removing the resource from the state`);
+        return;
+      }
+      throw error;
+    }
+    log(`${l}: restoreOnDelete: setting pass-through back to ${p.initialEnabled ? "on" : "off"}, the value found before create`);
+    try {
+      await bringTo(p, p.initialEnabled, p, { creating: false, id: p.instanceId, raw: props, props: () => ({}) });
+    } catch (error) {
+      // A failed delete keeps the resource in the state, so `pulumi destroy` can simply be run again
+      // (a restore job still running is found in the task list and waited for, not started twice).
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`${message.replace(/ It is saved in the stack state[\s\S]*$/, "")} Run \`pulumi destroy\` again to finish restoring.`);
+    }
+  },
+};
