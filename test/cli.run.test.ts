@@ -11,10 +11,12 @@ import { startEmulator, type RunningEmulator } from "../provider/emulator";
 let emulator: RunningEmulator;
 const HA = "2b2c3d4e-0000-4000-8000-000000000001";
 const HA_HANG = "2b2c3d4e-0000-4000-8000-000000000002";
+const HA_BUSY = "2b2c3d4e-0000-4000-8000-000000000003";
+const HA_LOST = "2b2c3d4e-0000-4000-8000-000000000004";
 
 beforeAll(async () => {
   emulator = await startEmulator({
-    instances: [{ instance_id: HA, cache_mode: "ha" }, { instance_id: HA_HANG, cache_mode: "ha" }],
+    instances: [HA, HA_HANG, HA_BUSY, HA_LOST].map((instance_id) => ({ instance_id, cache_mode: "ha" })),
     jobDurations: { masterStandbySwapJob: 1_000 },
     jobInitMs: 200,
   });
@@ -91,6 +93,29 @@ describe("run() in-process", () => {
     expect(await running).toBe(130);
     expect(Date.now() - t0).toBeLessThan(2_000);
     expect(t.stderr()).toMatch(/Interrupted: stopped waiting for DCS job \S+\. The job itself keeps running in the cloud\./);
+  });
+
+  it("a swap while a swap runs exits 4 naming the running job; nothing is queued behind it (it would swap back)", async () => {
+    emulator.inject({ kind: "hangJob", route: "swap", instanceId: HA_BUSY });
+    const first = io(false);
+    expect(await run(["swap", HA_BUSY, "--json"], first.io)).toBe(0);
+    const runningJob = (JSON.parse(first.stdout()) as { jobId: string }).jobId;
+    const second = io(false);
+    expect(await run(["swap", HA_BUSY, "--wait"], second.io)).toBe(4);
+    expect(second.stderr()).toContain(`A switchover is already running on instance ${HA_BUSY}: job ${runningJob}. Nothing was started.`);
+    expect(second.stderr()).toContain(`dcs-jobs wait ${runningJob}`);
+    expect(emulator.stats().startCalls.filter((s) => s.instanceId === HA_BUSY)).toHaveLength(1);
+  });
+
+  it("a swap --wait whose answer is lost is never taken for the swap that just finished before it", async () => {
+    const first = io(false);
+    expect(await run(["swap", HA_LOST, "--wait"], first.io)).toBe(0);
+    // The next swap's answer is a 502 and nothing started: the earlier swap (seconds old) is not its result.
+    emulator.inject({ kind: "serverError", route: "swap", instanceId: HA_LOST, status: 502 });
+    const second = io(false);
+    expect(await run(["swap", HA_LOST, "--wait"], second.io)).toBe(4);
+    expect(second.stderr()).toMatch(/may have started/);
+    expect(second.stdout()).not.toMatch(/SUCCESS/);
   });
 
   it("resolves 2 for a usage error, with commander's message on stderr", async () => {

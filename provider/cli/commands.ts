@@ -6,6 +6,7 @@ import { DcsClient } from "../client";
 import { assertInstanceId, assertJobId } from "../config";
 import { DcsApiError, JobFailedError, JobTimeoutError } from "../errors";
 import { sameErrorCode } from "../retry-policy";
+import { lookAtTasks, TASK_SKEW_MS } from "../tasks";
 import type { CallOptions, Job, KnownJobType, RequestLogEntry } from "../types";
 import { waitForJob } from "../waiter/wait";
 import { clientOptionsFor, readSecretFromStdin, type CommonFlags } from "./client-options";
@@ -62,9 +63,10 @@ export async function swapCommand(instanceId: string, flags: StartFlags, c: RunC
   c.errorContext.instanceId = instanceId;
   const client = await openClient(flags, c);
   try {
+    const knownTaskIds = await tasksBefore(client, instanceId, "masterStandbySwapJob", c);
     if (!flags.quiet) c.diag(`Starting ${OPERATION_NAMES.swap} on instance ${instanceId}...`);
     c.errorContext.starting = true;
-    const started = await client.swapMasterStandby(instanceId, callOptions(c));
+    const started = await client.swapMasterStandby(instanceId, { ...callOptions(c), ...knownTaskIds });
     c.errorContext.starting = false;
     c.errorContext.jobId = started.jobId;
     return await afterStart(client, instanceId, OPERATION_NAMES.swap, started, flags, c, "masterStandbySwapJob");
@@ -86,11 +88,12 @@ export async function clientIpCommand(instanceId: string, state: "on" | "off", f
   try {
     const instance = await client.showInstance(instanceId, callOptions(c));
     if (instance.transparentClientIpEnable === enabled) return nothingToDo(instanceId, enabled, "instance", flags, c);
+    const knownTaskIds = await tasksBefore(client, instanceId, "modifyClientIpTransJob", c);
     if (!flags.quiet) c.diag(`Starting ${operation} on instance ${instanceId}...`);
     c.errorContext.starting = true;
     let started;
     try {
-      started = await client.setClientIpPassThrough(instanceId, enabled, callOptions(c));
+      started = await client.setClientIpPassThrough(instanceId, enabled, { ...callOptions(c), ...knownTaskIds });
     } catch (e) {
       // Someone else changed it between the read and the call: the wanted state holds, which is success.
       if (e instanceof DcsApiError && sameErrorCode(e.errorCode, enabled ? ALREADY_ON : ALREADY_OFF)) {
@@ -106,6 +109,26 @@ export async function clientIpCommand(instanceId: string, state: "on" | "off", f
     await client.close();
   }
 }
+
+/**
+ * The tasks of `kind` on the instance just before a start call: if the call's answer is lost, none of
+ * them can be its result (reconciliation must not take an earlier job for this one). A list that
+ * cannot be read leaves reconciliation to its other rules (a task that ended before the call is never
+ * its result).
+ */
+async function tasksBefore(client: DcsClient, instanceId: string, kind: KnownJobType, c: RunContext): Promise<{ knownTaskIds?: string[] }> {
+  const t = Date.now();
+  try {
+    const tasks = await lookAtTasks(client, instanceId, { fromMs: t - SNAPSHOT_WINDOW_MS, toMs: t + TASK_SKEW_MS }, { ...callOptions(c), kind });
+    return { knownTaskIds: tasks.filter((x) => x.name === kind).map((x) => x.taskId) };
+  } catch (error) {
+    if (c.signal.aborted) throw error;
+    return {};
+  }
+}
+
+/** How far back the pre-start snapshot looks: reconciliation never looks further back than its skew. */
+const SNAPSHOT_WINDOW_MS = 10 * 60_000;
 
 /** The codes of "pass-through is already off / on" (shared/dcs-api.md). */
 const ALREADY_OFF = "DCS.4846";

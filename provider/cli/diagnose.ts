@@ -11,6 +11,7 @@ import {
   JobFailedError,
   JobTimeoutError,
   OperationOutcomeUnknownError,
+  SameOperationRunningError,
 } from "../errors";
 import { isInstanceBusy, normalizeErrorCode } from "../retry-policy";
 import { formatDuration } from "./duration";
@@ -82,6 +83,15 @@ export function diagnose(error: unknown, ctx: ErrorContext = {}): Diagnosis {
       exitCode: ExitCode.Api,
       message: `Could not reach the DCS API${where}: ${oneLine(error.message)}`,
       hint: "Check --endpoint / --region / --cloud (or HW_DCS_ENDPOINT, HW_REGION_NAME, HW_CLOUD) and that this machine can reach the endpoint.",
+    };
+  }
+  if (error instanceof SameOperationRunningError) {
+    const job = error.task.jobId;
+    const what = error.jobType === "masterStandbySwapJob" ? "a switchover" : "a client IP pass-through change";
+    return {
+      exitCode: ExitCode.Api,
+      message: `${what[0]!.toUpperCase()}${what.slice(1)} is already running on instance ${error.instanceId}: ${job ? `job ${job}` : `task ${error.task.taskId}`}. Nothing was started.`,
+      hint: job ? `Wait for it with \`dcs-jobs wait ${job}\`; start another only after it ended, if you still want one.` : "Check the instance's background tasks; start another only after it ended, if you still want one.",
     };
   }
   if (error instanceof OperationOutcomeUnknownError) {
