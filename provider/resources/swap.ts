@@ -51,6 +51,9 @@ function swapId(instanceId: string, jobId: string | undefined): string {
   return `${instanceId}:${jobId ?? "pending"}`;
 }
 
+/** The flat job fields of the outputs (0.1.0's public outputs). */
+const JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted"] as const;
+
 /** Inputs the user may remove: they must leave the outputs too. */
 const OPTIONAL_INPUTS = ["triggers", "waitTimeout", "adoptWithin", "adoptFinished"] as const;
 
@@ -80,6 +83,8 @@ function flatJobFields(r: LifecycleRecord, last: Job | undefined, prev: SwapOutp
 function outputsOf(i: SwapInputs, r: LifecycleRecord, last: Job | undefined, prev: SwapOutputs | undefined, extra: Partial<SwapOutputs> = {}): SwapOutputs {
   const base: Partial<SwapOutputs> = { ...(prev ?? {}) };
   for (const k of OPTIONAL_INPUTS) delete base[k];
+  // The flat job fields always describe the record's current job, never a previous one.
+  for (const k of JOB_FIELDS) delete base[k];
   delete base.pending;
   delete base.ended;
   // `triggers` in the outputs are always those of the record's latest job (what `diff` compares with).
