@@ -3,8 +3,10 @@
  * {@link tryTake} is the pure arithmetic; {@link RateLimiter} does the waiting (abortable,
  * deadline-aware) with the global `setTimeout`, so fake timers drive it in tests.
  *
- * Why: the API gateway throttles per user (observed: 200 requests per 5 minutes), and many resources
- * polling jobs at once from one `pulumi up` would otherwise burn that budget in a burst.
+ * Why: many resources polling jobs at once from one `pulumi up` would otherwise send bursts. The
+ * default (5 requests/s, see `config.ts`) caps one process's bursts; it does not keep the account
+ * under the gateway's per-user throttle (observed: 200 requests per 5 minutes, about 0.67/s, shared by
+ * every client of the access key): answers 429 are retried after their `Retry-After`.
  */
 import { sleep } from "./retry-policy";
 
