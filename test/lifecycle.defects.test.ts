@@ -5,6 +5,7 @@
  * sequences of the same actions and faults.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DcsClient } from "../provider/client";
 import { startEmulator, RealClock, type RunningEmulator } from "../provider/emulator";
 import * as rt from "../provider/resources/runtime";
 import type { PassThroughOutputs, SwapInputs, SwapOutputs } from "../provider/resources/logic";
@@ -220,7 +221,7 @@ describe("issue #10 defect 8: one deadline per operation (real time)", () => {
     const cfg: Record<string, string> = { "dcs:endpoint": emu.url, "dcs:projectId": emu.projectId, "dcs:accessKey": emu.accessKey, "dcs:secretKey": emu.secretKey };
     await rt.configure({ config: { get: (k) => cfg[k] } });
     emu.inject({ route: "swap", kind: "hangJob" });
-    const side = await import("../provider/client").then(({ DcsClient }) => new DcsClient({ endpoint: emu.url, projectId: emu.projectId, credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey } }, {}));
+    const side = new DcsClient({ endpoint: emu.url, projectId: emu.projectId, credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey } }, {});
     await side.swapMasterStandby(IDS.ha); // the instance is busy with another kind of job for ever
     const t0 = Date.now();
     const e = await failure(pass.create({ instanceId: IDS.ha, enabled: true, waitTimeout: "3s" }));
