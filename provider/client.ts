@@ -32,7 +32,10 @@ import {
   toJob,
   toTask,
 } from "./schemas";
+import { bodyText, fillPath, operation, parseFreePath, type OperationDef, type PathValues } from "./operations";
 import { signRequest } from "./signer";
+import { TaskProgressSchema, toTaskProgress } from "./schemas";
+import type { TaskProgress } from "./types";
 import { lookAtTasks, TASK_SKEW_MS, tasksStartedBy, type TaskView } from "./tasks";
 import type { BackgroundTask, CallOptions, DcsApi, DcsInstance, Job, KnownJobType, StartCallOptions, StartedJob, TaskWindow } from "./types";
 
@@ -185,21 +188,58 @@ export class DcsClient implements DcsApi {
   }
 
   /**
+   * `GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress` (ShowBackgroundTaskProgress):
+   * a background task's percentage, time left and steps. A read like the others: the same rate budget,
+   * retries and deadline. The numbers come back as sent (see `TaskProgress`); judging them is the waiter's.
+   * `taskId` is a task's own ID from the task lists (not a job ID).
+   */
+  async showTaskProgress(instanceId: string, taskId: string, options: CallOptions = {}): Promise<TaskProgress> {
+    assertInstanceId(instanceId);
+    if (typeof taskId !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(taskId)) {
+      throw new ConfigError(`Invalid background task ID ${JSON.stringify(String(taskId).slice(0, 80))}: a task ID is the \`id\` of an item of the instance's task list (1-64 letters, digits, dashes or underscores).`);
+    }
+    const path = `/v2/${this.projectId}/instances/${instanceId}/tasks/${encodeURIComponent(taskId)}/progress`;
+    return toTaskProgress(taskId, await this.read(path, undefined, TaskProgressSchema, options));
+  }
+
+  /**
    * `PUT /v2/{project_id}/instances/{instance_id}/async-swap` (no body). Not idempotent: a second swap
    * swaps back, so this never resends once the request may have arrived.
    */
   async swapMasterStandby(instanceId: string, options: StartCallOptions = {}): Promise<StartedJob> {
-    assertInstanceId(instanceId);
-    const path = `/v2/${this.projectId}/instances/${instanceId}/async-swap`;
-    return this.start("masterStandbySwapJob", instanceId, path, undefined, options);
+    return this.startOperation(operation("ChangeMasterStandbyAsync"), { instance_id: instanceId }, undefined, options);
   }
 
   /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission` (no `instances/` segment). */
   async setClientIpPassThrough(instanceId: string, enabled: boolean, options: StartCallOptions = {}): Promise<StartedJob> {
-    assertInstanceId(instanceId);
     if (typeof enabled !== "boolean") throw new ConfigError(`setClientIpPassThrough needs enabled: true or false, got ${typeof enabled}.`);
-    const path = `/v2/${this.projectId}/${instanceId}/client-ip-transparent-transmission`;
-    return this.start("modifyClientIpTransJob", instanceId, path, JSON.stringify({ transparent_client_ip_enable: enabled }), options);
+    return this.startOperation(operation("UpdateClientIpTransparentTransmission"), { instance_id: instanceId }, { transparent_client_ip_enable: enabled }, options);
+  }
+
+  /**
+   * Starts any operation of the table (`provider/operations/`): checks the path values and the body
+   * against the SDK's request model before sending (a {@link ConfigError} names the field), and sends
+   * it once, with the same never-twice rules as every start call.
+   */
+  async startOperation(op: OperationDef, values: PathValues, body: unknown, options: StartCallOptions = {}): Promise<StartedJob> {
+    const path = fillPath(op, this.projectId, values);
+    const text = bodyText(op, body);
+    return this.start({ taskName: op.task.name, what: op.summary.replace(/\.$/, "").toLowerCase(), instanceId: values.instance_id, method: op.method, path, body: text }, options);
+  }
+
+  /**
+   * Starts a job-returning call the table does not know (the generic `DcsOperation`): `pathTemplate`
+   * is a DCS v2 path with the `{project_id}` placeholder (checked by `parseFreePath`). Reconciliation
+   * and the busy look need `taskName` and an instance in the path; without them an unknown outcome is
+   * reported as such.
+   */
+  async startCall(method: "PUT" | "POST" | "DELETE", pathTemplate: string, body: unknown, options: StartCallOptions & { taskName?: string; instanceId?: string } = {}): Promise<StartedJob> {
+    const { taskName, instanceId, ...call } = options;
+    const parsed = parseFreePath(method, pathTemplate);
+    if (parsed.problems.length || !parsed.path) throw new ConfigError(parsed.problems.map((p) => p.reason).join(" "));
+    const path = pathTemplate.replace("{project_id}", encodeURIComponent(this.projectId));
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    return this.start({ taskName: taskName ?? "", what: `${method} ${pathTemplate}`, instanceId: instanceId ?? parsed.path.instanceId, method, path, body: text }, call);
   }
 
   /**
@@ -245,7 +285,8 @@ export class DcsClient implements DcsApi {
 
   // ---- start calls -------------------------------------------------------------------------------
 
-  private async start(kind: KnownJobType, instanceId: string, path: string, body: string | undefined, options: StartCallOptions): Promise<StartedJob> {
+  private async start(call: StartSpec, options: StartCallOptions): Promise<StartedJob> {
+    const { taskName: kind, instanceId, method, path, body } = call;
     const { default: pRetry } = await loadPRetry();
     const retry = this.config.retry;
     // One deadline per operation: busy retries end with the caller's deadline when it gave one.
@@ -269,8 +310,8 @@ export class DcsClient implements DcsApi {
       return await pRetry(
         async (attempt) => {
           dispatched = false;
-          const res = await this.exchange("PUT", path, undefined, body, options, attempt, hooks);
-          const answer = this.parse(res, "PUT", path, StartAnswerSchema);
+          const res = await this.exchange(method, path, undefined, body, options, attempt, hooks);
+          const answer = this.parse(res, method, path, StartAnswerSchema);
           return { jobId: answer.job_id, ...(res.requestId ? { requestId: res.requestId } : {}) };
         },
         {
@@ -281,10 +322,10 @@ export class DcsClient implements DcsApi {
           shouldRetry: async ({ error }) => {
             if (classifyStartFailure(error) !== "retry") return false;
             const busy = isInstanceBusy(error);
-            if (busy && !lookedWhenBusy && options.busyLook !== false) {
+            if (busy && !lookedWhenBusy && options.busyLook !== false && instanceId && kind) {
               lookedWhenBusy = true;
               // Never queue behind the same operation: a swap after a running swap swaps back.
-              await this.throwIfSameKindRuns(kind, instanceId, error, options);
+              await this.throwIfSameKindRuns(call, instanceId, error, options);
             }
             if (!busy && sendRetries >= retry.retries) return false;
             const plan = planRetryDelay({
@@ -308,15 +349,17 @@ export class DcsClient implements DcsApi {
       if (error instanceof SameOperationRunningError) throw error;
       if (isDeadlineAbort(error) && dispatched) {
         // The deadline cut a request in flight: it may have started, and no time is left to look.
-        throw this.outcomeUnknown(kind, instanceId, lastDispatchAt, error, "the call's deadline passed while waiting for the answer");
+        throw this.outcomeUnknown(call, lastDispatchAt, error, "the call's deadline passed while waiting for the answer");
       }
       if (classifyStartFailure(error) !== "reconcile") throw error;
-      return this.reconcile(kind, instanceId, sentAt ?? lastDispatchAt, error, options);
+      if (!instanceId || !kind) throw this.outcomeUnknown(call, sentAt ?? lastDispatchAt, error, "without an instance and a task name there is no task list to look in");
+      return this.reconcile(call, instanceId, sentAt ?? lastDispatchAt, error, options);
     }
   }
 
   /** On a busy answer: one look at the task list; a running task of `kind` (not another resource's) stops the call. */
-  private async throwIfSameKindRuns(kind: KnownJobType, instanceId: string, busy: unknown, options: StartCallOptions): Promise<void> {
+  private async throwIfSameKindRuns(call: StartSpec, instanceId: string, busy: unknown, options: StartCallOptions): Promise<void> {
+    const kind = call.taskName;
     const now = Date.now();
     let tasks: TaskView[];
     try {
@@ -332,7 +375,7 @@ export class DcsClient implements DcsApi {
     if (!running) return;
     const job = running.jobId ? `job ${running.jobId}` : `task ${running.taskId}`;
     throw new SameOperationRunningError(
-      `A ${operationName(kind)} is already running on DCS instance ${instanceId}: ${job}, started ${new Date(running.createdAtMs).toISOString()}` +
+      `A ${operationName(call)} is already running on DCS instance ${instanceId}: ${job}, started ${new Date(running.createdAtMs).toISOString()}` +
         `${running.userName ? ` by ${running.userName}` : ""}. Nothing was started (running another after it could undo it); wait for that one instead` +
         `${running.jobId ? ` (\`dcs-jobs wait ${running.jobId}\`)` : ""}.`,
       instanceId,
@@ -347,7 +390,8 @@ export class DcsClient implements DcsApi {
    * created around or after `sentAt`, not listed before the call, not another resource's, not ended
    * before the call). Exactly one, with its job ID: that is the job. None or several: unknown.
    */
-  private async reconcile(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, options: StartCallOptions): Promise<StartedJob> {
+  private async reconcile(call: StartSpec, instanceId: string, sentAt: number, cause: unknown, options: StartCallOptions): Promise<StartedJob> {
+    const kind = call.taskName;
     let matches: TaskView[] = [];
     // The task list may lag the operation by a moment: look twice before calling it "none".
     for (let look = 0; look < 2; look++) {
@@ -363,7 +407,7 @@ export class DcsClient implements DcsApi {
       } catch (e) {
         if (options.signal?.aborted) throw e;
         const why = e instanceof Error ? e.message : String(e);
-        throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list could not be read (${why})`);
+        throw this.outcomeUnknown(call, sentAt, cause, `the task list could not be read (${why})`);
       }
       matches = tasksStartedBy(tasks, { kind, sentAtMs: sentAt, nowMs: now, knownTaskIds: options.knownTaskIds ?? [], ...(options.isClaimed ? { isClaimed: options.isClaimed } : {}) });
       if (matches.length > 0) break;
@@ -376,19 +420,21 @@ export class DcsClient implements DcsApi {
         : only
           ? `${kind} task ${only.taskId}, whose job ID the tenant-wide task list did not give`
           : `${matches.length} new ${kind} tasks (${matches.map((t) => t.taskId).join(", ")})`;
-    throw this.outcomeUnknown(kind, instanceId, sentAt, cause, `the task list shows ${found} since then`, matches.map((t) => t.taskId));
+    throw this.outcomeUnknown(call, sentAt, cause, `the task list shows ${found} since then`, matches.map((t) => t.taskId));
   }
 
-  private outcomeUnknown(kind: KnownJobType, instanceId: string, sentAt: number, cause: unknown, finding: string, candidates: string[] = []): OperationOutcomeUnknownError {
+  private outcomeUnknown(call: StartSpec, sentAt: number, cause: unknown, finding: string, candidates: string[] = []): OperationOutcomeUnknownError {
     const why = cause instanceof Error ? cause.message : String(cause);
     const at = new Date(sentAt).toISOString();
+    const on = call.instanceId ? ` of DCS instance ${call.instanceId}` : "";
+    const look = call.instanceId ? `\`dcs-jobs tasks ${call.instanceId}\`, ` : "";
     return new OperationOutcomeUnknownError(
-      `The ${operationName(kind)} of DCS instance ${instanceId} may have started: the request was sent at ${at} but ${why}, ` +
+      `The ${operationName(call)}${on} may have started: the request was sent at ${at} but ${why}, ` +
         `and ${finding}. It was NOT sent again (it is not idempotent). Check before retrying: the instance's ` +
-        `Background Tasks in the DCS console, \`dcs-jobs tasks ${instanceId}\`, ` +
-        `and \`dcs-jobs show <job-id>\` for any ${kind} job found there.`,
-      instanceId,
-      kind,
+        `Background Tasks in the DCS console, ${look}` +
+        `and \`dcs-jobs show <job-id>\` for any ${call.taskName || "matching"} job found there.`,
+      call.instanceId ?? "",
+      call.taskName,
       { cause, sentAt, candidates },
     );
   }
@@ -556,9 +602,23 @@ export function redactAuthValues(text: string): string {
     .replace(/(Signature=)[0-9a-f]{16,}/gi, "$1[redacted]");
 }
 
+/** One start call, as `start` needs it. */
+interface StartSpec {
+  /** The task name reconciliation and the busy look match on ("" when unknown). */
+  taskName: string;
+  /** For messages: "switch the master and standby nodes of ...". */
+  what: string;
+  instanceId?: string;
+  method: "PUT" | "POST" | "DELETE";
+  path: string;
+  body: string | undefined;
+}
+
 /** The operation's name in messages. */
-function operationName(kind: KnownJobType): string {
-  return kind === "masterStandbySwapJob" ? "master/standby switchover" : "client IP pass-through change";
+function operationName(call: StartSpec): string {
+  if (call.taskName === "masterStandbySwapJob") return "master/standby switchover";
+  if (call.taskName === "modifyClientIpTransJob") return "client IP pass-through change";
+  return `operation "${call.what}"`;
 }
 
 function isDeadlineAbort(e: unknown): boolean {

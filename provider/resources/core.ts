@@ -48,7 +48,18 @@ export interface RuntimeOverrides {
 
 let stack: StackSettings = {};
 let overrides: RuntimeOverrides = {};
-let cached: { key: string; client: DcsApi } | undefined;
+/** Clients by settings hash (one per location a resource names, plus the stack's own). */
+let cached = new Map<string, DcsApi>();
+
+/**
+ * Per-resource location: inputs that override the stack's `dcs:` config for one resource, so one stack
+ * can reach instances in two regions. Credentials always come from the stack config (or environment).
+ */
+export interface Location {
+  region?: string;
+  projectId?: string;
+  endpoint?: string;
+}
 
 /**
  * Jobs and tasks that resources of this process own. The engine's dynamic-provider host serves every
@@ -60,14 +71,14 @@ export const claims = new Claims();
 /** Sets test knobs (replacing earlier ones) and drops the cached client. */
 export function setRuntimeOverrides(o: RuntimeOverrides): void {
   overrides = { ...o };
-  cached = undefined;
+  cached = new Map();
 }
 
 /** Back to a fresh process: no stack settings, no overrides, no client, no claims. */
 export function resetRuntime(): void {
   stack = {};
   overrides = {};
-  cached = undefined;
+  cached = new Map();
   claims.clear();
 }
 
@@ -77,7 +88,7 @@ export function resetRuntime(): void {
  */
 export async function configure(req: { config: ConfigLike }): Promise<void> {
   stack = readStackSettings(req.config);
-  cached = undefined;
+  cached = new Map();
 }
 
 /** Replaces the stack settings (the function form, which runs in the program process). */
@@ -110,27 +121,47 @@ export function log(line: string): void {
   }
 }
 
-/** The client for the current settings, created on first use and reused. Throws a user-facing ConfigError. */
+/** The client for the stack's settings, created on first use and reused. Throws a user-facing ConfigError. */
 export function client(): DcsApi {
+  return clientFor({});
+}
+
+/**
+ * The client for a resource's location (its `region` / `projectId` / `endpoint` inputs over the stack
+ * config), created on first use and reused per location. Throws a user-facing ConfigError.
+ */
+export function clientFor(location: Location): DcsApi {
   const e = env();
+  const here: StackSettings = { ...stack };
+  // A resource's endpoint or region replaces the stack's way of finding the endpoint entirely.
+  if (location.endpoint) here.endpoint = location.endpoint;
+  else if (location.region) {
+    here.region = location.region;
+    delete here.endpoint;
+  }
+  if (location.projectId) here.projectId = location.projectId;
   let options: DcsClientOptions;
   try {
-    options = { ...clientOptionsFrom(stack, e), ...overrides.client };
+    options = { ...clientOptionsFrom(here, e), ...overrides.client };
   } catch (err) {
     throw err instanceof ConfigError ? err : new ConfigError(String(err));
   }
   // The cache key is a hash: credentials never sit in a readable string.
   const key = createHash("sha256").update(JSON.stringify([options, pickEnv(e)])).digest("hex");
-  if (cached?.key === key) return cached.client;
+  const hit = cached.get(key);
+  if (hit) return hit;
   let c: DcsClient;
   try {
     c = new DcsClient(options, e);
   } catch (err) {
     throw err instanceof ConfigError ? explainConfigError(err) : err;
   }
-  cached = { key, client: c };
+  cached.set(key, c);
   return c;
 }
+
+/** The location inputs of a resource, for `check`. */
+export const LOCATION_INPUTS = ["region", "projectId", "endpoint"] as const;
 
 function pickEnv(e: Env): Array<string | undefined> {
   return Object.keys(e)

@@ -4,7 +4,7 @@
  */
 import { DcsApiError, JobFailedError } from "../errors";
 import type { Job } from "../types";
-import { client, log, now, useStackSettings, waitLogged, type StepScope } from "./core";
+import { clientFor, log, now, useStackSettings, waitLogged, type StepScope } from "./core";
 import {
   assertChecked,
   checkDcsJob,
@@ -33,7 +33,7 @@ function failedMessage(error: JobFailedError, i: DcsJobInputs): string {
 
 /** Waits for an existing job (read at once: it may have ended long ago). FAIL rejects with its reason. */
 async function finish(i: DcsJobInputs): Promise<Job> {
-  const scope: StepScope = { api: client(), label: label(i), instanceId: i.instanceId ?? "", jobType: "", deadline: now() + waitTimeoutMs(i.waitTimeout) };
+  const scope: StepScope = { api: clientFor(i), label: label(i), instanceId: i.instanceId ?? "", jobType: "", deadline: now() + waitTimeoutMs(i.waitTimeout) };
   try {
     return await waitLogged(scope, i.jobId, true);
   } catch (error) {
@@ -68,11 +68,11 @@ export const dcsJob = {
     const { __provider: _p, ...p } = compact(props) as DcsJobOutputs & { __provider?: unknown };
     let outs: DcsJobOutputs = p;
     try {
-      outs = compact({ ...p, ...jobOutputs(await client().showJob(p.jobId), false) });
+      outs = compact({ ...p, ...jobOutputs(await clientFor(p).showJob(p.jobId), false) });
     } catch (error) {
       if (!(error instanceof DcsApiError && error.status === 404)) throw error;
     }
-    return { id, props: outs, inputs: compact({ jobId: p.jobId, instanceId: p.instanceId, waitTimeout: p.waitTimeout }) };
+    return { id, props: outs, inputs: compact({ jobId: p.jobId, instanceId: p.instanceId, waitTimeout: p.waitTimeout, region: p.region, projectId: p.projectId, endpoint: p.endpoint }) };
   },
 
   async update(_id: string, olds: DcsJobOutputs, news: DcsJobInputs): Promise<{ outs: DcsJobOutputs }> {

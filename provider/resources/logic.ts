@@ -4,7 +4,7 @@
  * takes `nowMs`. `runtime.ts` does the calls; this file decides.
  */
 import { parseDurationMs } from "../duration";
-import { assertInstanceId, assertJobId } from "../config";
+import { assertInstanceId, assertJobId, assertRegion, checkEndpoint } from "../config";
 import { wantsNewJob } from "../lifecycle/planner";
 import { recordFromOutputs, type EndedJob, type PendingJob } from "../lifecycle/record";
 import type { Job, WaitProgress } from "../types";
@@ -41,8 +41,18 @@ export interface JobOutputs {
   adopted: boolean;
 }
 
+/**
+ * Optional per-resource location: overrides the stack's `dcs:region` / `dcs:projectId` /
+ * `dcs:endpoint` for this resource only (credentials still come from the stack config).
+ */
+export interface LocationInputs {
+  region?: string;
+  projectId?: string;
+  endpoint?: string;
+}
+
 /** Plain inputs of `MasterStandbySwap` (as the provider receives them). */
-export interface SwapInputs {
+export interface SwapInputs extends LocationInputs {
   instanceId: string;
   triggers?: unknown;
   waitTimeout?: DurationInput;
@@ -70,7 +80,7 @@ export interface SwapOutputs extends SwapInputs, JobOutputs, RecordOutputs {
 }
 
 /** Plain inputs of `ClientIpPassThrough`. */
-export interface PassThroughInputs {
+export interface PassThroughInputs extends LocationInputs {
   instanceId: string;
   enabled: boolean;
   restoreOnDelete?: boolean;
@@ -87,7 +97,7 @@ export interface PassThroughOutputs extends PassThroughInputs, Partial<Omit<JobO
 }
 
 /** Plain inputs of `DcsJob`. */
-export interface DcsJobInputs {
+export interface DcsJobInputs extends LocationInputs {
   jobId: string;
   instanceId?: string;
   waitTimeout?: DurationInput;
@@ -159,7 +169,7 @@ export function containsUnknown(v: unknown): boolean {
 
 type Validator = (v: unknown) => void;
 
-const validators = {
+export const validators = {
   instanceId: ((v) => assertInstanceId(v)) as Validator,
   jobId: ((v) => assertJobId(v)) as Validator,
   boolean: (name: string): Validator => (v) => {
@@ -167,14 +177,40 @@ const validators = {
   },
   duration: (name: string, allowZero = false): Validator => (v) => void parseDuration(v, name, { allowZero }),
   any: (() => undefined) as Validator,
+  region: ((v) => {
+    if (typeof v !== "string" || v.trim() === "") throw new TypeError(`region must be a region name such as "ap-southeast-1"; got ${describe(v)}.`);
+    try {
+      assertRegion(v, "huaweicloud");
+    } catch (e) {
+      try {
+        assertRegion(v, "otc");
+      } catch {
+        throw new TypeError(`${(e as Error).message} (input region overrides the stack's dcs:region for this resource)`);
+      }
+    }
+  }) as Validator,
+  projectId: ((v) => {
+    if (typeof v !== "string" || !/^[0-9A-Za-z]{1,64}$/.test(v)) throw new TypeError(`projectId must be a project ID (32 hex digits, as in the console's "My Credentials"); got ${describe(v)}.`);
+  }) as Validator,
+  endpoint: ((v) => {
+    if (typeof v !== "string") throw new TypeError(`endpoint must be a URL such as "https://dcs.ap-southeast-1.myhuaweicloud.com"; got ${describe(v)}.`);
+    checkEndpoint(v, "input endpoint");
+  }) as Validator,
 };
 
-interface FieldSpec {
+/** The location inputs every resource takes (see {@link LocationInputs}). */
+export const LOCATION_SPEC: Record<string, FieldSpec> = {
+  region: { required: false, validate: validators.region },
+  projectId: { required: false, validate: validators.projectId },
+  endpoint: { required: false, validate: validators.endpoint },
+};
+
+export interface FieldSpec {
   required: boolean;
   validate: Validator;
 }
 
-function runCheck<T>(news: Record<string, unknown>, spec: Record<string, FieldSpec>, typeName: string): CheckResult<T> {
+export function runCheck<T>(news: Record<string, unknown>, spec: Record<string, FieldSpec>, typeName: string): CheckResult<T> {
   const failures: CheckFailure[] = [];
   for (const [name, f] of Object.entries(spec)) {
     const v = news[name];
@@ -208,6 +244,7 @@ export function checkSwap(news: Record<string, unknown>): CheckResult<SwapInputs
       waitTimeout: { required: false, validate: validators.duration("waitTimeout") },
       adoptWithin: { required: false, validate: validators.duration("adoptWithin", true) },
       adoptFinished: { required: false, validate: validators.boolean("adoptFinished") },
+      ...LOCATION_SPEC,
     },
     "MasterStandbySwap",
   );
@@ -222,6 +259,7 @@ export function checkPassThrough(news: Record<string, unknown>): CheckResult<Pas
       enabled: { required: true, validate: validators.boolean("enabled") },
       restoreOnDelete: { required: false, validate: validators.boolean("restoreOnDelete") },
       waitTimeout: { required: false, validate: validators.duration("waitTimeout") },
+      ...LOCATION_SPEC,
     },
     "ClientIpPassThrough",
   );
@@ -235,6 +273,7 @@ export function checkDcsJob(news: Record<string, unknown>): CheckResult<DcsJobIn
       jobId: { required: true, validate: validators.jobId },
       instanceId: { required: false, validate: validators.instanceId },
       waitTimeout: { required: false, validate: validators.duration("waitTimeout") },
+      ...LOCATION_SPEC,
     },
     "DcsJob",
   );
@@ -278,25 +317,39 @@ function settingsDiffer<T extends object>(olds: T, news: T, keys: Array<keyof T>
  * changed: no changes, nothing runs. A pending job is always a change, so `refresh` cannot hide it.
  */
 export function diffSwap(olds: SwapOutputs, news: SwapInputs): DiffResult {
-  if (differs(olds.instanceId, news.instanceId)) return { changes: true, replaces: ["instanceId"] };
+  const moved = locationReplaces(olds, news, ["instanceId"]);
+  if (moved) return moved;
   const stored = stableJson(olds.triggers);
   const record = recordFromOutputs(olds, stored);
   if (record.pending) return { changes: true };
   if (containsUnknown(news.triggers) || wantsNewJob(record, { creating: false, intent: stableJson(news.triggers), storedIntent: stored })) return { changes: true };
-  return { changes: settingsDiffer(olds, news as SwapOutputs, ["waitTimeout", "adoptWithin", "adoptFinished"]) };
+  return { changes: settingsDiffer(olds, news as SwapOutputs, ["waitTimeout", "adoptWithin", "adoptFinished", "endpoint"]) };
 }
 
 /** `diff` of `ClientIpPassThrough`: a new instance replaces; a pending job, or `enabled` vs the value last seen, update. */
 export function diffPassThrough(olds: PassThroughOutputs, news: PassThroughInputs): DiffResult {
-  if (differs(olds.instanceId, news.instanceId)) return { changes: true, replaces: ["instanceId"] };
+  const moved = locationReplaces(olds, news, ["instanceId"]);
+  if (moved) return moved;
   if (recordFromOutputs(olds, stableJson(olds.enabled)).pending) return { changes: true };
-  return { changes: settingsDiffer(olds, news as PassThroughOutputs, ["enabled", "restoreOnDelete", "waitTimeout"]) };
+  return { changes: settingsDiffer(olds, news as PassThroughOutputs, ["enabled", "restoreOnDelete", "waitTimeout", "endpoint"]) };
+}
+
+/**
+ * A resource whose identity moved (another instance, project or region) is another resource: replace.
+ * `endpoint` only says how to reach the same place, so it updates state.
+ */
+export function locationReplaces(olds: object, news: object, identity: readonly string[]): DiffResult | undefined {
+  const o = olds as Record<string, unknown>;
+  const n = news as Record<string, unknown>;
+  const replaces = [...identity, "projectId", "region"].filter((k) => differs(o[k], n[k]));
+  return replaces.length ? { changes: true, replaces } : undefined;
 }
 
 /** `diff` of `DcsJob`: another job replaces; the other fields update state only. */
 export function diffDcsJob(olds: DcsJobOutputs, news: DcsJobInputs): DiffResult {
-  if (differs(olds.jobId, news.jobId)) return { changes: true, replaces: ["jobId"] };
-  return { changes: settingsDiffer(olds, news as DcsJobOutputs, ["instanceId", "waitTimeout"]) };
+  const moved = locationReplaces(olds, news, ["jobId"]);
+  if (moved) return moved;
+  return { changes: settingsDiffer(olds, news as DcsJobOutputs, ["instanceId", "waitTimeout", "endpoint"]) };
 }
 
 /** `DcsJob` only (it starts nothing, so it keeps no record): the stored job had not ended when written. */

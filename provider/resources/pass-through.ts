@@ -1,29 +1,13 @@
 /**
  * `ClientIpPassThrough`: a state kind (brings the instance's `transparent_client_ip_enable` to the
- * wanted value) over the shared lifecycle. This file maps inputs and outputs and reads the live value;
- * what to start, adopt or resume is the planner's.
+ * wanted value) over the shared state controller (`state.ts`). This file says how to read and set the
+ * value and maps the outputs; what to start, adopt or resume is the planner's.
  */
 import { DcsApiError } from "../errors";
-import type { PlanContext } from "../lifecycle/planner";
 import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } from "../lifecycle/record";
-import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
 import { lookAtTasks, TASK_SKEW_MS, type TaskView } from "../tasks";
 import type { DcsInstance, Job } from "../types";
-import {
-  claims,
-  clean,
-  client,
-  lifecycleError,
-  log,
-  lookObservation,
-  now,
-  reconcileObservation,
-  settledInstance,
-  startObservation,
-  unknownOutcomeGraceMs,
-  waitObservation,
-  type StepScope,
-} from "./core";
+import { claims, clean, clientFor, log, now, type StepScope } from "./core";
 import {
   assertChecked,
   checkPassThrough,
@@ -37,6 +21,7 @@ import {
   type PassThroughInputs,
   type PassThroughOutputs,
 } from "./logic";
+import { bringState, type Seen as StateSeen, type StateRun, type StateSpec } from "./state";
 
 const JOB_TYPE = "modifyClientIpTransJob";
 
@@ -74,73 +59,28 @@ export function initialValue(before: boolean | undefined, wanted: boolean, recen
   return before ?? !wanted;
 }
 
-/** What one run of the lifecycle saw, for the outputs. */
-interface Seen {
-  before?: boolean;
-  live?: boolean;
-  adopted: boolean;
-}
+type Seen = StateSeen<boolean>;
 
-/** Runs the lifecycle towards `wanted` and returns the record plus what was seen. Rejects as the engine expects. */
-async function bringTo(
-  i: { instanceId: string; waitTimeout?: string | number },
+/** Client IP pass-through as a state resource. */
+export const passThroughSpec: StateSpec<PassThroughInputs, boolean> = {
+  type: "ClientIpPassThrough",
+  taskName: JOB_TYPE,
+  what: (wanted) => `Setting client IP pass-through to ${wanted}`,
+  read: async (api, i, deadline) => (await api.showInstance(i.instanceId, { deadline })).transparentClientIpEnable,
+  start: (api, i, wanted, o) => api.setClientIpPassThrough(i.instanceId, wanted, o),
+  alreadySet: isAlreadySet,
+  show: (v) => `pass-through ${v ? "on" : "off"}`,
+};
+
+/** Runs the lifecycle towards `wanted` (the shared state controller). */
+function bringTo(
+  i: PassThroughInputs,
   wanted: boolean,
   prev: PassThroughOutputs | undefined,
   opts: { creating: boolean; id: string; raw: object; props: (r: LifecycleRecord, seen: Seen, last: Job | undefined) => object },
-): Promise<{ record: LifecycleRecord; ran: boolean; seen: Seen; last?: Job; scope: StepScope }> {
-  const api = client();
-  const scope: StepScope = { api, label: label(i), instanceId: i.instanceId, jobType: JOB_TYPE, deadline: now() + waitTimeoutMs(i.waitTimeout) };
+): Promise<StateRun<boolean>> {
   const stored = prev ? recordFromOutputs(prev, stableJson(prev.enabled)) : {};
-  const seen: Seen = { adopted: false };
-  const timeoutMs = waitTimeoutMs(i.waitTimeout);
-  const ctx: Omit<PlanContext, "nowMs"> = {
-    kind: "state",
-    jobType: JOB_TYPE,
-    intent: stableJson(wanted),
-    creating: opts.creating,
-    // A pass-through change still running (an interrupted run's, or someone's) is waited for first.
-    adoptWindowMs: timeoutMs,
-    adoptFinished: false,
-    unknownGraceMs: unknownOutcomeGraceMs(),
-    isClaimed: (x) => claims.has(x),
-    what: `Setting client IP pass-through to ${wanted}`,
-    instanceId: i.instanceId,
-  };
-  const readLive = async () => {
-    const inst: DcsInstance = await api.showInstance(i.instanceId, { deadline: scope.deadline });
-    const live = inst.transparentClientIpEnable;
-    if (!("before" in seen)) seen.before = live;
-    seen.live = live;
-    return { type: "live" as const, matches: live === undefined ? undefined : live === wanted };
-  };
-  const io: LifecycleIO = {
-    wait: async (p, atOnce) => {
-      if (p.origin === "adopted") seen.adopted = true;
-      return waitObservation(scope, p, atOnce);
-    },
-    reconcile: (p) => reconcileObservation(scope, p),
-    look: () => lookObservation(scope, timeoutMs),
-    readLive,
-    start: (known) => startObservation(scope, known, (o) => api.setClientIpPassThrough(i.instanceId, wanted, o), isAlreadySet),
-    claim: (ids) => claims.claim(...ids),
-    log: (line) => log(`${scope.label}: ${line}`),
-    now,
-  };
-  try {
-    const result = await runLifecycle(stored, ctx, io);
-    if (result.ran) {
-      const after = (await settledInstance(scope))?.transparentClientIpEnable;
-      if (after !== undefined && after !== wanted) log(`${scope.label}: the job succeeded but the instance reports pass-through ${after ? "on" : "off"}`);
-      seen.live = after ?? wanted;
-    } else if (result.actions.includes("start")) {
-      seen.live = wanted; // the start call was refused as "already set"
-    } else if (seen.live === wanted) {
-      log(`${scope.label}: pass-through is already ${wanted ? "on" : "off"}; no job started`);
-    }
-    return { record: result.record, ran: result.ran, seen, ...(scope.lastJob ? { last: scope.lastJob } : {}), scope };
-  } catch (error) {
-    throw lifecycleError(error, { label: scope.label, id: opts.id, stored, props: (r) => opts.props(r, seen, scope.lastJob), raw: opts.raw });
-  }
+  return bringState(passThroughSpec, i, wanted, stored, opts);
 }
 
 function outputsOf(i: PassThroughInputs, initialEnabled: boolean, r: LifecycleRecord, seen: Seen, ran: boolean, last: Job | undefined, prev: PassThroughOutputs | undefined): PassThroughOutputs {
@@ -211,7 +151,7 @@ export const clientIpPassThrough = {
     claims.claim(...recordIds(recordFromOutputs(p, stableJson(p.enabled))));
     let inst: DcsInstance;
     try {
-      inst = await client().showInstance(p.instanceId);
+      inst = await clientFor(p).showInstance(p.instanceId);
     } catch (error) {
       if (error instanceof DcsApiError && error.status === 404) {
         log(`${label(p)}: the instance no longer exists (HTTP 404); dropping the resource from the state`);
@@ -224,7 +164,7 @@ export const clientIpPassThrough = {
     if (live !== undefined && live !== p.enabled && !pending) log(`${label(p)}: drift: pass-through is ${live ? "on" : "off"}, the stack says ${p.enabled ? "on" : "off"}`);
     // While a job of ours is pending, `enabled` stays what it is for (the next `up` finishes it).
     const outs: PassThroughOutputs = { ...p, enabled: pending ? p.enabled : (live ?? p.enabled) };
-    return { id, props: outs, inputs: compact({ instanceId: p.instanceId, enabled: outs.enabled, restoreOnDelete: p.restoreOnDelete, waitTimeout: p.waitTimeout }) };
+    return { id, props: outs, inputs: compact({ instanceId: p.instanceId, enabled: outs.enabled, restoreOnDelete: p.restoreOnDelete, waitTimeout: p.waitTimeout, region: p.region, projectId: p.projectId, endpoint: p.endpoint }) };
   },
 
   async update(_id: string, olds: PassThroughOutputs, news: PassThroughInputs): Promise<{ outs: PassThroughOutputs }> {
@@ -248,7 +188,7 @@ export const clientIpPassThrough = {
       return;
     }
     try {
-      await client().showInstance(p.instanceId);
+      await clientFor(p).showInstance(p.instanceId);
     } catch (error) {
       if (error instanceof DcsApiError && error.status === 404 && !/(^|\.)0101$/.test(error.errorCode ?? "")) {
         log(`${l}: the instance no longer exists (HTTP 404): nothing to restore; removing the resource from the state`);
@@ -258,7 +198,7 @@ export const clientIpPassThrough = {
     }
     log(`${l}: restoreOnDelete: setting pass-through back to ${p.initialEnabled ? "on" : "off"}, the value found before create`);
     try {
-      await bringTo(p, p.initialEnabled, p, { creating: false, id: p.instanceId, raw: props, props: () => ({}) });
+      await bringTo({ ...p, enabled: p.initialEnabled }, p.initialEnabled, p, { creating: false, id: p.instanceId, raw: props, props: () => ({}) });
     } catch (error) {
       // A failed delete keeps the resource in the state, so `pulumi destroy` can simply be run again
       // (a restore job still running is found in the task list and waited for, not started twice).

@@ -1,148 +1,46 @@
 /**
- * `MasterStandbySwap`: an action (runs once per `triggers` value) over the shared lifecycle. This file
- * only maps inputs and outputs around `runLifecycle`; what to start, adopt, resume or refuse is the
- * planner's.
+ * `MasterStandbySwap`: an action (runs once per `triggers` value) over the shared action controller.
+ * This file only says how to start a swap and what to add to the outputs.
  */
 import { DcsApiError } from "../errors";
-import type { PlanContext } from "../lifecycle/planner";
-import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } from "../lifecycle/record";
-import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
-import type { Job } from "../types";
+import { recordFromOutputs } from "../lifecycle/record";
+import { operation } from "../operations";
+import { claimStored, runAction, type ActionSpec } from "./action";
+import { clean, clientFor, log, settledInstance } from "./core";
 import {
-  claims,
-  clean,
-  client,
-  lifecycleError,
-  log,
-  lookObservation,
-  now,
-  reconcileObservation,
-  settledInstance,
-  startObservation,
-  unknownOutcomeGraceMs,
-  waitObservation,
-  type StepScope,
-} from "./core";
-import {
-  adoptWithinMs,
   assertChecked,
   checkSwap,
   compact,
   diffSwap,
   jobOutputs,
   stableJson,
-  waitTimeoutMs,
   type CheckResult,
   type DiffResult,
-  type JobOutputs,
   type SwapInputs,
   type SwapOutputs,
 } from "./logic";
 
-const JOB_TYPE = "masterStandbySwapJob";
-const WHAT = "The master/standby switchover";
+/** Inputs the user may remove: they must leave the outputs too. */
+const OPTIONAL_INPUTS = ["triggers", "waitTimeout", "adoptWithin", "adoptFinished", "region", "projectId", "endpoint"] as const;
+
+/** The swap as an action resource: its call, and the instance's master after the job. */
+export const swapSpec: ActionSpec<SwapInputs> = {
+  type: "MasterStandbySwap",
+  taskName: operation("ChangeMasterStandbyAsync").task.name,
+  what: "The master/standby switchover",
+  instanceId: (i) => i.instanceId,
+  subject: (i) => i.instanceId,
+  start: (api, i, o) => api.swapMasterStandby(i.instanceId, o),
+  optionalInputs: OPTIONAL_INPUTS,
+  async afterSuccess(scope, _i, job) {
+    const inst = await settledInstance(scope);
+    log(`${scope.label}: job ${job?.jobId} SUCCESS${job?.durationMs !== undefined ? ` in ${Math.round(job.durationMs / 1000)} s` : ""}${inst?.masterNode ? `; master is now ${inst.masterNode}` : ""}`);
+    return { masterNode: inst?.masterNode, instanceStatus: inst?.status };
+  },
+};
 
 function label(i: { instanceId: string }): string {
   return `MasterStandbySwap ${i.instanceId}`;
-}
-
-/** The resource ID: `instanceId:jobId` of the job its create ran (or `:pending` when none is known yet). */
-function swapId(instanceId: string, jobId: string | undefined): string {
-  return `${instanceId}:${jobId ?? "pending"}`;
-}
-
-/** The flat job fields of the outputs (0.1.0's public outputs). */
-const JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted"] as const;
-
-/** Inputs the user may remove: they must leave the outputs too. */
-const OPTIONAL_INPUTS = ["triggers", "waitTimeout", "adoptWithin", "adoptFinished"] as const;
-
-/**
- * The flat job fields of the outputs (0.1.0's public outputs) for the record's current job: from the
- * job read in this run, else carried over from the stored outputs, else from the record alone.
- */
-function flatJobFields(r: LifecycleRecord, last: Job | undefined, prev: SwapOutputs | undefined): Partial<JobOutputs> {
-  const current = r.pending ?? r.ended;
-  if (!current) return {};
-  const adopted = current.origin === "adopted";
-  const jobId = current.jobId;
-  if (last && jobId && last.jobId === jobId) return jobOutputs(last, adopted);
-  if (prev && jobId && prev.jobId === jobId) {
-    const { jobType, status, beginTime, endTime, durationMs, failReason } = prev;
-    return compact({ jobId, jobType, status: r.pending ? status : (r.ended?.outcome ?? status), beginTime, endTime, durationMs, failReason: r.ended?.failReason ?? failReason, adopted });
-  }
-  return compact({
-    jobId,
-    jobType: JOB_TYPE,
-    status: r.pending ? "UNKNOWN" : r.ended!.outcome,
-    failReason: r.ended?.failReason,
-    adopted,
-  });
-}
-
-function outputsOf(i: SwapInputs, r: LifecycleRecord, last: Job | undefined, prev: SwapOutputs | undefined, extra: Partial<SwapOutputs> = {}): SwapOutputs {
-  const base: Partial<SwapOutputs> = { ...(prev ?? {}) };
-  for (const k of OPTIONAL_INPUTS) delete base[k];
-  // The flat job fields always describe the record's current job, never a previous one.
-  for (const k of JOB_FIELDS) delete base[k];
-  delete base.pending;
-  delete base.ended;
-  // `triggers` in the outputs are always those of the record's latest job (what `diff` compares with).
-  const triggers = r.pending || r.ended ? JSON.parse(r.pending?.intent ?? r.ended!.intent) : i.triggers;
-  return compact({ ...base, ...i, triggers, ...flatJobFields(r, last, prev), ...recordOutputs(r), ...extra } as SwapOutputs);
-}
-
-/** Runs create or update through the lifecycle and builds the outputs; rejects as the engine expects. */
-async function run(i: SwapInputs, prev: SwapOutputs | undefined, id: string | undefined, raw: object): Promise<{ id: string; outs: SwapOutputs }> {
-  const api = client();
-  const scope: StepScope = { api, label: label(i), instanceId: i.instanceId, jobType: JOB_TYPE, deadline: now() + waitTimeoutMs(i.waitTimeout) };
-  const storedIntent = prev ? stableJson(prev.triggers) : undefined;
-  const stored = prev ? recordFromOutputs(prev, storedIntent!) : {};
-  const ctx: Omit<PlanContext, "nowMs"> = {
-    kind: "action",
-    jobType: JOB_TYPE,
-    intent: stableJson(i.triggers),
-    creating: !prev,
-    ...(storedIntent !== undefined ? { storedIntent } : {}),
-    adoptWindowMs: adoptWithinMs(i),
-    adoptFinished: i.adoptFinished ?? true,
-    unknownGraceMs: unknownOutcomeGraceMs(),
-    isClaimed: (x) => claims.has(x),
-    what: WHAT,
-    instanceId: i.instanceId,
-  };
-  const io: LifecycleIO = {
-    wait: (p, atOnce) => waitObservation(scope, p, atOnce),
-    reconcile: (p) => reconcileObservation(scope, p),
-    look: () => lookObservation(scope, ctx.adoptWindowMs),
-    readLive: () => Promise.reject(new Error("a swap has no live value")),
-    start: (known) => startObservation(scope, known, (o) => api.swapMasterStandby(i.instanceId, o)),
-    claim: (ids) => claims.claim(...ids),
-    log: (line) => log(`${scope.label}: ${line}`),
-    now,
-  };
-  const idFor = (r: LifecycleRecord) => id ?? swapId(i.instanceId, r.pending?.jobId ?? r.ended?.jobId);
-  let result;
-  try {
-    result = await runLifecycle(stored, ctx, io);
-  } catch (error) {
-    throw lifecycleError(error, {
-      label: scope.label,
-      id: idFor((error as { record?: LifecycleRecord }).record ?? stored),
-      stored,
-      props: (r) => outputsOf(i, r, scope.lastJob, prev),
-      raw,
-    });
-  }
-  const r = result.record;
-  let extra: Partial<SwapOutputs> = {};
-  if (result.ran) {
-    const inst = await settledInstance(scope);
-    const job = scope.lastJob;
-    log(`${scope.label}: job ${job?.jobId ?? r.ended?.jobId} SUCCESS${job?.durationMs !== undefined ? ` in ${Math.round(job.durationMs / 1000)} s` : ""}${inst?.masterNode ? `; master is now ${inst.masterNode}` : ""}`);
-    extra = { masterNode: inst?.masterNode, instanceStatus: inst?.status };
-  }
-  return { id: idFor(r), outs: outputsOf(i, r, scope.lastJob, prev, extra) };
 }
 
 /** The `MasterStandbySwap` provider implementation (what the serialized provider delegates to). */
@@ -153,13 +51,13 @@ export const masterStandbySwap = {
 
   async diff(_id: string, olds: SwapOutputs, news: SwapInputs): Promise<DiffResult> {
     // Seeing a resource's state is enough to own its jobs: a sibling created later never adopts them.
-    claims.claim(...recordIds(recordFromOutputs(olds, stableJson(olds.triggers))));
+    claimStored(olds);
     return diffSwap(olds, news);
   },
 
   async create(inputs: SwapInputs): Promise<{ id: string; outs: SwapOutputs }> {
     const i = clean(assertChecked(checkSwap(inputs as unknown as Record<string, unknown>)));
-    return run(i, undefined, undefined, inputs);
+    return runAction(swapSpec, i, undefined, undefined, inputs) as Promise<{ id: string; outs: SwapOutputs }>;
   },
 
   /**
@@ -168,8 +66,8 @@ export const masterStandbySwap = {
    */
   async read(id: string, props: SwapOutputs): Promise<{ id: string; props: SwapOutputs; inputs: SwapInputs }> {
     const p = clean(props);
-    const api = client();
-    claims.claim(...recordIds(recordFromOutputs(p, stableJson(p.triggers))));
+    const api = clientFor(p);
+    claimStored(p);
     let outs: SwapOutputs = p;
     if (p.jobId) {
       try {
@@ -192,8 +90,8 @@ export const masterStandbySwap = {
 
   async update(id: string, olds: SwapOutputs, news: SwapInputs): Promise<{ outs: SwapOutputs }> {
     const i = clean(assertChecked(checkSwap(news as unknown as Record<string, unknown>)));
-    const { outs } = await run(i, clean(olds), id, news);
-    return { outs };
+    const { outs } = await runAction(swapSpec, i, clean(olds), id, news);
+    return { outs: outs as SwapOutputs };
   },
 
   async delete(_id: string, props: SwapOutputs): Promise<void> {
@@ -207,5 +105,5 @@ export const masterStandbySwap = {
 };
 
 function inputsOf(o: SwapOutputs): SwapInputs {
-  return compact({ instanceId: o.instanceId, triggers: o.triggers, waitTimeout: o.waitTimeout, adoptWithin: o.adoptWithin, adoptFinished: o.adoptFinished });
+  return compact({ instanceId: o.instanceId, triggers: o.triggers, waitTimeout: o.waitTimeout, adoptWithin: o.adoptWithin, adoptFinished: o.adoptFinished, region: o.region, projectId: o.projectId, endpoint: o.endpoint });
 }
