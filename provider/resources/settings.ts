@@ -2,9 +2,10 @@
  * Provider settings: where the dynamic resources find the endpoint, project and credentials.
  *
  * Order, per field: the stack config `dcs:` namespace (handed to the provider's `configure` hook by the
- * engine, secrets decrypted), then the environment of the process that runs the provider (the variables
- * the client reads: `HW_ACCESS_KEY`, `HW_DCS_ENDPOINT`, ...). Credentials are never resource inputs or
- * outputs: they live only in the memory of the provider process.
+ * engine, secrets decrypted), then the `huaweicloud:` config of Huawei Cloud's own Pulumi provider where a
+ * stack already has it (see {@link HUAWEICLOUD_FALLBACK}), then the environment of the process that runs the
+ * provider (the variables the client reads: `HW_ACCESS_KEY`, `HW_DCS_ENDPOINT`, ...). Credentials are
+ * never resource inputs or outputs: they live only in the memory of the provider process.
  *
  * Pure: no I/O; the environment is a parameter. Messages name keys and variables, never values.
  */
@@ -38,13 +39,58 @@ export interface ConfigLike {
   get(key: string): string | undefined;
 }
 
-/** Reads the `dcs:` keys out of the config the engine passes to `configure`. Empty strings count as unset. */
+/** The namespace of Huawei Cloud's own Pulumi provider (`pulumi-huaweicloud`). */
+export const HUAWEICLOUD_NAMESPACE = "huaweicloud";
+
+/**
+ * The `huaweicloud:` keys read when the `dcs:` one is not set (its docs write them `access_key`, its schema
+ * `accessKey`: both are read, camelCase first). The `dcs:` value always wins. Credentials are taken as one
+ * group: when any `dcs:` credential key is set, no `huaweicloud:` credential is read (a key pair never mixes
+ * namespaces), and a `huaweicloud:` pair is used only when both halves are set. The project ID is region-bound: `huaweicloud:projectId` is used only when `dcs:region` is
+ * unset or names the same region as `huaweicloud:region`.
+ */
+export const HUAWEICLOUD_FALLBACK: Readonly<Partial<Record<keyof StackSettings, readonly string[]>>> = {
+  region: ["region"],
+  projectId: ["projectId", "project_id"],
+  accessKey: ["accessKey", "access_key"],
+  secretKey: ["secretKey", "secret_key"],
+  securityToken: ["securityToken", "security_token"],
+};
+
+const CREDENTIAL_KEYS = ["accessKey", "secretKey", "securityToken", "token"] as const;
+
+function readKey(config: ConfigLike, key: string): string | undefined {
+  const raw = config.get(key);
+  const v = typeof raw === "string" ? raw.trim() : undefined;
+  return v || undefined;
+}
+
+/**
+ * Reads the `dcs:` keys out of the config the engine passes to `configure` (the whole stack config), with
+ * the `huaweicloud:` fallback of {@link HUAWEICLOUD_FALLBACK}. Empty strings count as unset.
+ */
 export function readStackSettings(config: ConfigLike): StackSettings {
   const out: StackSettings = {};
   for (const key of CONFIG_KEYS) {
-    const raw = config.get(`${CONFIG_NAMESPACE}:${key}`);
-    const v = typeof raw === "string" ? raw.trim() : undefined;
+    const v = readKey(config, `${CONFIG_NAMESPACE}:${key}`);
     if (v) out[key] = v;
+  }
+  const fallback = (key: keyof StackSettings): string | undefined => {
+    for (const name of HUAWEICLOUD_FALLBACK[key] ?? []) {
+      const v = readKey(config, `${HUAWEICLOUD_NAMESPACE}:${name}`);
+      if (v) return v;
+    }
+    return undefined;
+  };
+  const hwRegion = fallback("region");
+  if (!out.region && hwRegion) out.region = hwRegion;
+  if (!out.projectId && (out.region === undefined || out.region === hwRegion)) {
+    const v = fallback("projectId");
+    if (v) out.projectId = v;
+  }
+  if (!CREDENTIAL_KEYS.some((k) => out[k])) {
+    const [accessKey, secretKey, securityToken] = [fallback("accessKey"), fallback("secretKey"), fallback("securityToken")];
+    if (accessKey && secretKey) Object.assign(out, { accessKey, secretKey }, securityToken ? { securityToken } : {});
   }
   return out;
 }
@@ -53,6 +99,7 @@ export function readStackSettings(config: ConfigLike): StackSettings {
 export function credentialPlacesText(): string {
   return (
     "stack config dcs:accessKey + dcs:secretKey (+ dcs:securityToken), stack config dcs:token (an IAM token), " +
+    "stack config huaweicloud:accessKey + huaweicloud:secretKey (Huawei Cloud's own provider's), " +
     `then the provider process environment: ${credentialSourcesText().replace(/^the `credentials` option; /, "")}`
   );
 }
