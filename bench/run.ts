@@ -9,6 +9,7 @@ import { benchJobs } from "./durations";
 import { detectionBench } from "./detection";
 import { machineInfo, versionInfo } from "./machine";
 import { overheadBench } from "./overhead";
+import { judgeProgressRow, progressBench } from "./progress";
 import { scaleBenchIsolated, type ScaleRow } from "./scale";
 import { fmt, renderTable } from "./table";
 
@@ -64,10 +65,38 @@ async function main(): Promise<void> {
     ),
   );
 
+  // ---- 4. reads timed by the service's estimate (issue 12) ----
+  console.log(`\n4. Reads timed by the task's progress — the same ${2 * perType} jobs, the default schedule plus ShowBackgroundTaskProgress,`);
+  console.log(`   once per quality of the emulator's remain_time; reads = job reads + progress reads (the issue's measure), task-list reads apart`);
+  const progress = await progressBench(perType);
+  const pAnchor = progress.find((r) => r.jobType === "all" && r.estimate === "-" && r.strategy.startsWith("terraform"))!;
+  const pDefault = progress.find((r) => r.jobType === "all" && r.estimate === "-" && r.strategy === "adaptive (default)")!;
+  console.log(
+    renderTable(
+      ["strategy", "remain_time", "jobs", "mean delay s", "p95 delay s", "job reads", "progress reads", "reads/job", "task-list reads", "goal", "met"],
+      progress.map((r) => {
+        const j = r.jobType === "all" ? judgeProgressRow(r, pAnchor, pDefault) : undefined;
+        return [
+          `${r.strategy}${r.jobType === "all" ? "" : ` · ${r.jobType}`}`,
+          r.estimate,
+          r.jobs,
+          fmt(r.delayS.mean, 2),
+          fmt(r.delayS.p95, 2),
+          fmt(r.jobReads, 1),
+          fmt(r.progressReads, 1),
+          fmt(r.readsPerJob, 1),
+          fmt(r.taskListReads, 1),
+          j?.goal ?? "",
+          j ? (j.goal === "(none set)" ? "" : j.met ? "yes" : "NO") : "",
+        ];
+      }),
+    ),
+  );
+
   const dir = path.join(__dirname, "results");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${started.toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
-  fs.writeFileSync(file, JSON.stringify({ started: started.toISOString(), quick, machine, versions, detection, simulator: sim, scale, overhead }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ started: started.toISOString(), quick, machine, versions, detection, simulator: sim, scale, overhead, progress }, null, 2));
   console.log(`\nResults: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -1,13 +1,16 @@
 /**
  * Progress output while a job is waited for, on stderr (stdout stays for the result):
- * - `spinner`: a live status line (ora) on a terminal: status, elapsed time, polls so far;
- * - `plain`: one line per status change or failed poll, no control sequences (CI logs, pipes);
+ * - `spinner` (the live mode, on a terminal): a progress bar drawn by `cli-progress`: the task's
+ *   percentage when the service reports it, the status, step, elapsed time, time left and polls;
+ * - `plain`: one line per status change, step change or failed poll, no control sequences (CI logs, pipes);
+ * - `json` (`--json`): one JSON object per line per event (status changes, steps, failed polls);
  * - `silent`: nothing (`--quiet`).
  */
+import { MultiBar, type SingleBar } from "cli-progress";
 import type { WaitProgress } from "../types";
-import { formatProgressLine, formatSpinnerText } from "./render";
+import { formatProgressEvent, formatProgressLine, formatSpinnerText, PlainProgress } from "./render";
 
-export type ProgressMode = "spinner" | "plain" | "silent";
+export type ProgressMode = "spinner" | "plain" | "json" | "silent";
 
 /** Receives the waiter's progress events and draws them. */
 export interface ProgressReporter {
@@ -28,15 +31,13 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-/** ora is ESM-only: TypeScript keeps this `import()` as a real dynamic import in the CommonJS output. */
-const importOra = () => import("ora");
-
 /**
- * Decides the progress mode: a spinner only on an interactive terminal outside CI (and not on a dumb
- * terminal); plain lines otherwise; nothing with `--quiet`.
+ * Decides the progress mode: nothing with `--quiet`; JSON lines with `--json`; a live bar only on an
+ * interactive terminal outside CI (and not on a dumb terminal); plain lines otherwise.
  */
-export function chooseProgressMode(opts: { quiet: boolean; isTTY: boolean; env: Record<string, string | undefined> }): ProgressMode {
+export function chooseProgressMode(opts: { quiet: boolean; isTTY: boolean; env: Record<string, string | undefined>; json?: boolean }): ProgressMode {
   if (opts.quiet) return "silent";
+  if (opts.json) return "json";
   return opts.isTTY && !isCi(opts.env) && opts.env.TERM !== "dumb" ? "spinner" : "plain";
 }
 
@@ -50,49 +51,82 @@ export function isCi(env: Record<string, string | undefined>): boolean {
 export async function createProgressReporter(options: ProgressOptions): Promise<ProgressReporter> {
   const write = (line: string) => void options.stream.write(`${line}\n`);
   if (options.mode === "silent") return { onProgress: () => undefined, note: () => undefined, stop: () => undefined };
-  // A terminal that reports no width (some pseudo-terminals) would make ora's line arithmetic divide by zero.
-  const columns = (options.stream as { columns?: number }).columns;
-  if (options.mode === "plain" || (options.mode === "spinner" && !(columns === undefined || columns > 0))) {
+  if (options.mode === "json") {
     return {
       onProgress: (p) => {
-        const line = formatProgressLine(p);
+        const event = formatProgressEvent(p);
+        if (event !== undefined) write(JSON.stringify(event));
+      },
+      // Diagnostics stay plain text (they are not events); `--json` consumers read lines starting with "{".
+      note: write,
+      stop: () => undefined,
+    };
+  }
+  // A terminal that reports no width (some pseudo-terminals) would make the bar's line arithmetic divide by zero.
+  const columns = (options.stream as { columns?: number }).columns;
+  if (options.mode === "plain" || (options.mode === "spinner" && !(columns === undefined || columns > 0))) {
+    const plain = new PlainProgress();
+    return {
+      onProgress: (p) => {
+        const line = plain.next(p) ?? (p.kind === "progress" || p.kind === "progress-ignored" ? undefined : formatProgressLine(p));
         if (line !== undefined) write(line);
       },
       note: write,
       stop: () => undefined,
     };
   }
-  return spinnerReporter(options);
+  return barReporter(options);
 }
 
-async function spinnerReporter(options: ProgressOptions): Promise<ProgressReporter> {
-  const { default: ora } = await importOra();
+function barReporter(options: ProgressOptions): ProgressReporter {
   const now = options.now ?? (() => performance.now());
   const startedAt = now();
   let latest: WaitProgress | undefined;
-  const text = () => formatSpinnerText(options.jobId, latest, latest ? Math.max(latest.elapsedMs, now() - startedAt) : now() - startedAt);
-  // discardStdin: false keeps Ctrl-C a real SIGINT (ora would otherwise put stdin in raw mode).
-  const spinner = ora({ stream: options.stream, text: text(), isEnabled: true, discardStdin: false }).start();
-  // The waiter reports only when it polls; the elapsed time should move every second regardless.
-  const ticker = setInterval(() => (spinner.text = text()), 1_000);
+  let progress: WaitProgress["progress"];
+  const payload = () => {
+    const elapsed = latest ? Math.max(latest.elapsedMs, now() - startedAt) : now() - startedAt;
+    return {
+      text: formatSpinnerText(options.jobId, latest, elapsed, progress),
+      pct: progress?.percent !== undefined ? `${String(progress.percent).padStart(3)}%` : " --%",
+    };
+  };
+  const multi = new MultiBar({
+    stream: options.stream as NodeJS.WriteStream,
+    format: "{bar} {pct} {text}",
+    barsize: 20,
+    barCompleteChar: "#",
+    barIncompleteChar: "-",
+    clearOnComplete: true,
+    hideCursor: false,
+    // Ctrl-C must stay the CLI's own SIGINT (its message says the job keeps running).
+    gracefulExit: false,
+    fps: 5,
+  });
+  const bar: SingleBar = multi.create(100, 0, payload());
+  // The waiter reports only when it reads; the elapsed time should move every second regardless.
+  const ticker = setInterval(() => bar.update(payload()), 1_000);
   ticker.unref();
   let stopped = false;
+  const redraw = () => {
+    bar.update(progress?.percent ?? 0, payload());
+    multi.update();
+  };
   return {
     onProgress: (p) => {
-      latest = p;
-      if (!stopped) spinner.text = text();
+      if (p.kind === "progress") progress = p.progress;
+      else if (p.kind !== "progress-ignored") latest = p;
+      if (!stopped) redraw();
     },
     note: (line) => {
       if (stopped) return void options.stream.write(`${line}\n`);
-      spinner.clear();
-      options.stream.write(`${line}\n`);
-      spinner.render();
+      multi.log(`${line}\n`);
+      multi.update();
     },
     stop: () => {
       if (stopped) return;
       stopped = true;
       clearInterval(ticker);
-      spinner.stop();
+      multi.stop();
     },
   };
 }

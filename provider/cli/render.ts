@@ -2,7 +2,9 @@
  * What the CLI prints, as pure functions of the data: job summaries, JSON documents and progress lines.
  * No I/O and no terminal control sequences here; the spinner adds its own.
  */
-import type { Job, RequestLogEntry, StartedJob, WaitProgress } from "../types";
+import { describeProgress, describeStepDurations, stepKey } from "../progress-text";
+import type { Job, ProgressSnapshot, RequestLogEntry, StartedJob, WaitProgress } from "../types";
+import { stepSummaries } from "../waiter/progress";
 import { formatDuration, formatElapsed } from "./duration";
 
 /** The `--json` shape of a job: stable, flat, times as ISO-8601 (or null) next to the raw strings. */
@@ -109,12 +111,79 @@ export function formatProgressLine(p: WaitProgress): string | undefined {
   return undefined;
 }
 
-/** The live status line's text (the spinner draws its own frame in front). */
-export function formatSpinnerText(jobId: string, latest: WaitProgress | undefined, elapsedMs: number): string {
+/** The live line's text (the bar draws itself in front): status, elapsed, polls, then the task's step and time left. */
+export function formatSpinnerText(jobId: string, latest: WaitProgress | undefined, elapsedMs: number, progress?: ProgressSnapshot): string {
   const status = latest?.job?.status ?? "waiting for the first answer";
   const polls = latest?.polls ?? 0;
   const warn = latest?.kind === "poll-error" ? ` (last poll failed: ${oneLine(latest.error?.message ?? "unknown error", 60)})` : "";
-  return `job ${jobId}: ${status}, ${formatElapsed(elapsedMs)} elapsed, ${polls} ${polls === 1 ? "poll" : "polls"}${warn}`;
+  const step = progress ? describeProgress({ ...progress, percent: undefined }) : "";
+  return `job ${jobId}: ${status}, ${formatElapsed(elapsedMs)} elapsed, ${polls} ${polls === 1 ? "poll" : "polls"}${step ? `, ${step}` : ""}${warn}`;
+}
+
+/**
+ * Plain lines about the task's progress (CI logs, pipes): one per step change, the ignored-answer line
+ * (once per wait), and the steps' durations once the job ended. Status changes and failed polls are
+ * {@link formatProgressLine}'s.
+ */
+export class PlainProgress {
+  private lastStep = "";
+
+  next(p: WaitProgress): string | undefined {
+    const at = `[${formatElapsed(p.elapsedMs)}]`;
+    if (p.kind === "progress-ignored") return `${at} job ${p.jobId}: ${p.reason ?? "a progress answer was ignored"}; the job's own status still decides`;
+    if (p.kind !== "progress" || !p.progress) return undefined;
+    if (p.progress.final) return p.progress.steps.length ? `${at} job ${p.jobId}: steps: ${describeStepDurations(p.progress)}` : undefined;
+    const key = stepKey(p.progress);
+    if (key === this.lastStep) return undefined;
+    this.lastStep = key;
+    const text = describeProgress(p.progress);
+    return text ? `${at} job ${p.jobId}: ${text}` : undefined;
+  }
+}
+
+/** One `--json` progress event (one JSON object per line on stderr): status changes, progress, failures. */
+export interface ProgressEventJson {
+  event: "status-change" | "progress" | "poll-error" | "progress-ignored";
+  jobId: string;
+  elapsedMs: number;
+  polls: number;
+  status?: string;
+  previousStatus?: string | null;
+  percent?: number;
+  remainS?: number;
+  step?: { number: number; of: number; name: string; status: string };
+  steps?: ReturnType<typeof stepSummaries>;
+  final?: boolean;
+  error?: string;
+  nextPollInMs?: number;
+  reason?: string;
+}
+
+/** The `--json` event for a waiter event; undefined for plain polls (one per read would flood the log). */
+export function formatProgressEvent(p: WaitProgress): ProgressEventJson | undefined {
+  const base = { jobId: p.jobId, elapsedMs: Math.round(p.elapsedMs), polls: p.polls };
+  switch (p.kind) {
+    case "status-change":
+      return { event: "status-change", ...base, status: String(p.job?.status ?? ""), previousStatus: p.previousStatus ?? null };
+    case "poll-error":
+      return { event: "poll-error", ...base, error: oneLine(p.error?.message ?? "unknown error"), ...(p.nextPollInMs !== undefined ? { nextPollInMs: Math.round(p.nextPollInMs) } : {}) };
+    case "progress-ignored":
+      return { event: "progress-ignored", ...base, reason: p.reason ?? "" };
+    case "progress": {
+      const g = p.progress;
+      if (!g) return undefined;
+      return {
+        event: "progress",
+        ...base,
+        ...(g.percent !== undefined ? { percent: g.percent } : {}),
+        ...(g.remainMs !== undefined ? { remainS: Math.round(g.remainMs / 1000) } : {}),
+        ...(g.current ? { step: { number: g.current.index + 1, of: g.current.total, name: g.current.name, status: g.current.status } } : {}),
+        ...(g.final ? { final: true, steps: stepSummaries(g) ?? [] } : {}),
+      };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** One `--verbose` line per HTTP exchange (the entry never holds secrets). */

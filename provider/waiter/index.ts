@@ -1,6 +1,8 @@
 /** The job waiter: `waitForJob`, its pure poll schedules and the schedule simulator. */
 export * from "./wait";
 export * from "./schedule";
+export * from "./progress";
+export * from "./progress-source";
 export {
   simulate,
   simulateOne,

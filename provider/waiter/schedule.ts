@@ -4,6 +4,7 @@
  * simulator (`simulate.ts`), and their arithmetic is testable without a clock.
  */
 import type { JobStatus } from "../types";
+import type { ProgressState } from "./progress";
 
 /** What a schedule sees when it picks the next delay. */
 export interface ScheduleState {
@@ -25,6 +26,19 @@ export interface ScheduleState {
   consecutiveErrors?: number;
   /** A float in [0, 1): the only source of randomness (jitter), injected so schedules stay pure. */
   random: () => number;
+  /** The task's progress readings, when the wait reads them (see `progress.ts`). */
+  progress?: ProgressState;
+}
+
+/** The next read a progress-aware schedule asks for ({@link PollSchedule.plan}). */
+export interface ReadPlan {
+  /** Read the job (the only read that can end the wait) or the task's progress. */
+  read: "job" | "progress";
+  delayMs: number;
+  /** Why, in a few words (logs, tests, the simulator's breakdowns). */
+  basis?: string;
+  /** A job read at the estimated end: one that finds the job running counts as a miss. */
+  atEstimatedEnd?: boolean;
 }
 
 /** A poll strategy: a pure function of the wait's state. */
@@ -38,6 +52,11 @@ export interface PollSchedule {
    * `ContinuousTargetOccurence`). Default 1.
    */
   readonly confirmations?: number;
+  /**
+   * Progress-aware schedules only: which read comes next (job or progress) and when. Without it (or with
+   * no progress to read) every read is a job read after {@link nextDelay}.
+   */
+  plan?(state: ScheduleState): ReadPlan;
 }
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
@@ -255,6 +274,7 @@ export function fixedSchedule(intervalMs: number, firstDelayMs = intervalMs): Po
 export function boundedSchedule(inner: PollSchedule, bounds: { firstDelayMs?: number; minIntervalMs?: number; maxIntervalMs?: number }): PollSchedule {
   const lo = bounds.minIntervalMs ?? 0;
   const hi = Math.max(lo, bounds.maxIntervalMs ?? Number.POSITIVE_INFINITY);
+  const first = (s: ScheduleState) => s.polls + (s.progress?.reads ?? 0) === 0;
   return {
     name: inner.name,
     confirmations: inner.confirmations,
@@ -263,6 +283,17 @@ export function boundedSchedule(inner: PollSchedule, bounds: { firstDelayMs?: nu
       const d = sanitizeDelay(inner.nextDelay(s));
       return s.polls === 0 ? d : clamp(d, lo, hi);
     },
+    ...(inner.plan
+      ? {
+          plan: (s: ScheduleState): ReadPlan => {
+            const p = inner.plan!(s);
+            if (first(s) && bounds.firstDelayMs !== undefined) return { ...p, delayMs: Math.max(0, bounds.firstDelayMs) };
+            const d = sanitizeDelay(p.delayMs);
+            // "Now" stays now (a task that reports it ended is read at once); other delays keep the bounds.
+            return { ...p, delayMs: first(s) || d === 0 ? d : clamp(d, lo, hi) };
+          },
+        }
+      : {}),
   };
 }
 

@@ -6,7 +6,8 @@
 import { DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError } from "../errors";
 import { isRateLimitDeadlineError } from "../rate-limit";
 import { parseRetryAfter, sleep } from "../retry-policy";
-import type { Job, JobReader, JobStatus, WaitProgress } from "../types";
+import type { CallOptions, Job, JobReader, JobStatus, ProgressSnapshot, TaskProgressReader, WaitProgress } from "../types";
+import { assessProgress, finalSnapshot, progressSchedule, type ProgressScheduleOptions, type ProgressState } from "./progress";
 import {
   adaptiveSchedule,
   boundedSchedule,
@@ -14,6 +15,7 @@ import {
   jobAgeMs,
   sanitizeDelay,
   type PollSchedule,
+  type ReadPlan,
 } from "./schedule";
 
 /** Time source and sleep, injectable for tests and simulations. */
@@ -31,6 +33,31 @@ export const systemClock: WaitClock = {
   now: () => Date.now(),
   sleep: (ms, signal) => sleep(ms, signal),
 };
+
+/**
+ * Where the task's progress of the waited job can be read (ShowBackgroundTaskProgress needs the
+ * instance and the task ID, which is not the job ID). See {@link WaitOptions.progress}.
+ */
+export interface WaitProgressSource {
+  reader: TaskProgressReader;
+  instanceId: string;
+  /** The job's background task, when known (a pending record's `taskId`, a reconciled start's). */
+  taskId?: string;
+  /**
+   * Finds the task when `taskId` is not given (e.g. through the task lists, `taskFinder` in
+   * `progress-source.ts`). Called at most once per wait, when the progress is first wanted; undefined
+   * means "no task": the wait goes on with job reads only.
+   */
+  findTaskId?: (jobId: string, job: Job | undefined, options: CallOptions) => Promise<string | undefined>;
+  /** After a FAIL, read the progress once more to name the failed step and its `error_code`. Default true. */
+  readAfterFail?: boolean;
+  /**
+   * After SUCCESS, read the progress once more when a step's times are still unknown (a step never seen
+   * running), so every step's duration can be reported. One read after the decision; default false
+   * (the resources and the CLI turn it on: they keep and print the durations).
+   */
+  readAfterSuccess?: boolean;
+}
 
 /** Options of {@link waitForJob}. */
 export interface WaitOptions {
@@ -87,6 +114,15 @@ export interface WaitOptions {
   finalReadGraceMs?: number;
   /** Upper bound of the extra wait after consecutive transient failures. Default 60 s. */
   maxErrorBackoffMs?: number;
+  /**
+   * Also read the task's progress: its steps, percentage and time left are reported (`progress`
+   * events), and the time left times the job reads ({@link progressSchedule}). Progress reads go through
+   * the same reader, so the same rate budget and deadline. A malformed or unreadable progress answer is
+   * ignored (one `progress-ignored` event per wait); only the job's own status ends the wait.
+   */
+  progress?: WaitProgressSource;
+  /** Options of the progress rule; its min/max interval default to `minIntervalMs`/`maxIntervalMs`. */
+  progressSchedule?: ProgressScheduleOptions;
 }
 
 /** Default of {@link WaitOptions.timeoutMs}: 30 minutes, as `terraform-provider-huaweicloud`. */
@@ -108,10 +144,17 @@ export function scheduleFromOptions(options: WaitOptions): PollSchedule {
         })
       : adaptiveSchedule({ jitter: options.jitter }));
   const bounded = options.firstDelayMs !== undefined || options.minIntervalMs !== undefined || options.maxIntervalMs !== undefined;
-  return bounded
+  const schedule = bounded
     ? boundedSchedule(base, { firstDelayMs: options.firstDelayMs, minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs })
     : base;
+  if (!options.progress || schedule.plan) return schedule;
+  return progressSchedule(schedule, { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, ...options.progressSchedule });
 }
+
+/** How many usable progress answers the waiter keeps for the schedule. */
+const PROGRESS_HISTORY = 8;
+/** Progress reads that failed or were malformed, in a row, before the wait stops reading progress. */
+const MAX_PROGRESS_FAILURES = 3;
 
 /**
  * True for failures worth riding out: a retryable API error (429, 5xx), a network error or a body that
@@ -190,13 +233,99 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
   // The last read's progress event, sent once the next delay is known (so it can carry `nextPollInMs`).
   let pending: Omit<WaitProgress, "jobId" | "polls" | "elapsedMs"> | undefined;
 
+  // The task's progress, when the caller gave a way to read it.
+  const source = options.progress;
+  const pstate: ProgressState | undefined = source ? { active: true, reads: 0, seen: [], misses: 0 } : undefined;
+  let taskId = source?.taskId;
+  let lookedForTask = false;
+  let progressFailures = 0;
+  let ignoredReported = false;
+  let lastSnapshot: ProgressSnapshot | undefined;
+
   const report = (p: Omit<WaitProgress, "jobId" | "polls" | "elapsedMs">) => {
     if (!options.onProgress) return;
     try {
-      options.onProgress({ jobId, polls, elapsedMs: clock.now() - startedAt, ...p });
+      options.onProgress({ jobId, polls, elapsedMs: clock.now() - startedAt, ...(pstate && pstate.reads > 0 ? { progressReads: pstate.reads } : {}), ...p });
     } catch {
       // A broken progress callback must not break the wait.
     }
+  };
+  /** A progress answer or read that is not used: reported once per wait, never fatal. */
+  const ignore = (reason: string) => {
+    if (ignoredReported) return;
+    ignoredReported = true;
+    report({ kind: "progress-ignored", reason, job: lastJob });
+  };
+  /**
+   * One read of the task's progress (finding the task first, once). True when it gave a usable answer;
+   * false when there was nothing to read or the answer was not usable (the caller reads the job instead).
+   * Rejects only on abort.
+   */
+  const readProgress = async (): Promise<boolean> => {
+    if (!source || !pstate || !pstate.active) return false;
+    if (taskId === undefined) {
+      if (lookedForTask || !source.findTaskId) {
+        pstate.active = false;
+        return false;
+      }
+      lookedForTask = true;
+      try {
+        taskId = await abortable(source.findTaskId(jobId, lastJob, { signal, deadline }), signal);
+      } catch (error) {
+        throwIfAborted();
+        pstate.active = false;
+        ignore(`the task of job ${jobId} could not be looked up (${errorText(error)}); waiting on the job alone`);
+        return false;
+      }
+      if (taskId === undefined) {
+        pstate.active = false;
+        return false;
+      }
+    }
+    let answer;
+    try {
+      pstate.reads++;
+      answer = await abortable(source.reader.showTaskProgress(source.instanceId, taskId, { signal, deadline }), signal);
+    } catch (error) {
+      throwIfAborted();
+      progressFailures++;
+      // No such task, no budget slot before the deadline, or failing again and again: stop reading progress.
+      if ((error instanceof DcsApiError && error.status === 404) || isRateLimitDeadlineError(error) || progressFailures >= MAX_PROGRESS_FAILURES) pstate.active = false;
+      ignore(`the progress of task ${taskId} could not be read (${errorText(error)})`);
+      return false;
+    }
+    const judged = assessProgress(answer);
+    if (!judged.ok) {
+      progressFailures++;
+      if (progressFailures >= MAX_PROGRESS_FAILURES) pstate.active = false;
+      ignore(`ignored a progress answer of task ${taskId}: ${judged.reason}`);
+      return false;
+    }
+    progressFailures = 0;
+    pstate.seen.push({ atMs: clock.now() - startedAt, snapshot: judged.snapshot });
+    if (pstate.seen.length > PROGRESS_HISTORY) pstate.seen.shift();
+    lastSnapshot = judged.snapshot;
+    report({ kind: "progress", progress: judged.snapshot, job: lastJob });
+    return true;
+  };
+  /** The job ended: report the steps completed by the job's end (after a FAIL, read them once more). */
+  const finishProgress = async (job: Job): Promise<void> => {
+    if (!source || !pstate) return;
+    const failed = String(job.status).toUpperCase() === "FAIL";
+    if (failed && source.readAfterFail !== false && pstate.active && clock.now() < deadline + finalGrace) {
+      const before = lastSnapshot;
+      const ok = await readProgress();
+      if (ok && lastSnapshot !== before) {
+        lastSnapshot = { ...lastSnapshot!, final: true };
+        report({ kind: "progress", progress: lastSnapshot, job });
+        return;
+      }
+    }
+    const incomplete = !lastSnapshot || lastSnapshot.steps.some((st) => st.status !== "FINISH" && st.status !== "EXECUTING");
+    if (!failed && source.readAfterSuccess && incomplete && pstate.active && clock.now() < deadline + finalGrace) await readProgress();
+    if (!lastSnapshot) return;
+    lastSnapshot = finalSnapshot(lastSnapshot, job);
+    report({ kind: "progress", progress: lastSnapshot, job });
   };
   const timeout = (ended?: { cause: unknown; reason?: string }) =>
     new JobTimeoutError({
@@ -224,17 +353,20 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
   for (;;) {
     // 1. Sleep: what the schedule asks, stretched after failures, never past the deadline.
     const now = clock.now();
-    let delay = sanitizeDelay(
-      schedule.nextDelay({
-        polls,
-        elapsedMs: now - startedAt,
-        jobAgeMs: jobAgeMs(lastJob?.beginTime, now),
-        jobType: lastJob?.jobType ?? options.jobType,
-        lastStatus,
-        consecutiveErrors,
-        random,
-      }),
-    );
+    const state = {
+      polls,
+      elapsedMs: now - startedAt,
+      jobAgeMs: jobAgeMs(lastJob?.beginTime, now),
+      jobType: lastJob?.jobType ?? options.jobType,
+      lastStatus,
+      consecutiveErrors,
+      random,
+      ...(pstate ? { progress: pstate } : {}),
+    };
+    let plan: ReadPlan = pstate?.active && schedule.plan ? schedule.plan(state) : { read: "job", delayMs: schedule.nextDelay(state) };
+    // A job that must be readable already (no not-found grace: a resumed or adopted wait) is read before its progress.
+    if (plan.read === "progress" && polls === 0 && graceMs <= 0) plan = { read: "job", delayMs: schedule.nextDelay(state) };
+    let delay = sanitizeDelay(plan.delayMs);
     if (consecutiveErrors > 0) delay = Math.max(delay, Math.min(maxErrorBackoff, 1_000 * 2 ** (consecutiveErrors - 1)), retryAfterMs);
     let finalRead = false;
     if (now + delay >= deadline) {
@@ -244,11 +376,23 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
       }
       delay = deadline - now;
       finalRead = true;
+      // The last read at the deadline is always a job read: only the job's status can settle the wait.
+      if (plan.read === "progress") plan = { read: "job", delayMs: delay };
     }
     if (pending) report({ ...pending, nextPollInMs: delay });
     pending = undefined;
     if (delay > 0) await clock.sleep(delay, signal);
     throwIfAborted();
+
+    // 2a. The task's progress, when planned. An unusable answer (or no task) falls through to a job read now.
+    if (plan.read === "progress") {
+      if (await readProgress()) {
+        pstate!.lastRead = "progress";
+        continue;
+      }
+      plan = { read: "job", delayMs: 0 };
+    }
+    if (pstate) pstate.lastRead = "job";
 
     // 2. Read.
     let job: Job;
@@ -299,10 +443,14 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
     lastJob = job;
     lastStatus = job.status;
     const status = String(job.status).toUpperCase();
+    const ends = status === "FAIL" || (status === "SUCCESS" && successes + 1 >= confirmations);
+    // The steps as the job's end leaves them, reported before the status change that ends the wait.
+    if (ends) await finishProgress(job);
     if (previous !== job.status) report({ kind: "status-change", job, previousStatus: previous });
     if (status === "FAIL") {
       report({ kind: "poll", job });
-      throw new JobFailedError(job, { instanceId: options.instanceId });
+      const failedStep = lastSnapshot?.failedStep;
+      throw new JobFailedError(job, { instanceId: options.instanceId, ...(failedStep ? { failedStep } : {}) });
     }
     if (status === "SUCCESS") {
       successes++;
@@ -312,6 +460,7 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
       }
     } else {
       successes = 0;
+      if (plan.atEstimatedEnd && pstate) pstate.misses++;
       if (!KNOWN.has(status) && options.unknownStatus === "fail") {
         report({ kind: "poll", job });
         throw new DcsResponseError(
@@ -327,6 +476,11 @@ export async function waitForJob(reader: JobReader, jobId: string, options: Wait
     }
     pending = { kind: "poll", job };
   }
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").slice(0, 200);
 }
 
 /** Settles with `promise`, or rejects with the abort reason as soon as `signal` aborts (a reader may ignore it). */
