@@ -20,7 +20,11 @@ import {
   type BackoffOptions,
 } from "./retry-policy";
 import {
+  AclAccountsSchema,
   CenterTaskListSchema,
+  ConfigurationsSchema,
+  GroupsSchema,
+  WhitelistSchema,
   InstanceSchema,
   JobInfoSchema,
   StartAnswerSchema,
@@ -37,7 +41,7 @@ import { signRequest } from "./signer";
 import { TaskProgressSchema, toTaskProgress } from "./schemas";
 import type { TaskProgress } from "./types";
 import { lookAtTasks, TASK_SKEW_MS, tasksStartedBy, type TaskView } from "./tasks";
-import type { BackgroundTask, CallOptions, DcsApi, DcsInstance, Job, KnownJobType, StartCallOptions, StartedJob, TaskWindow } from "./types";
+import type { AclAccount, BackgroundTask, CallOptions, DcsApi, DcsInstance, IpWhitelist, Job, RedisParameter, ReplicaGroup, StartCallOptions, StartedJob, TaskWindow } from "./types";
 
 export type { DcsClientOptions } from "./config";
 
@@ -240,6 +244,38 @@ export class DcsClient implements DcsApi {
     const path = pathTemplate.replace("{project_id}", encodeURIComponent(this.projectId));
     const text = body === undefined ? undefined : JSON.stringify(body);
     return this.start({ taskName: taskName ?? "", what: `${method} ${pathTemplate}`, instanceId: instanceId ?? parsed.path.instanceId, method, path, body: text }, call);
+  }
+
+  /** ShowIpWhitelist: `GET /v2/{project_id}/instance/{instance_id}/whitelist`. */
+  async showWhitelist(instanceId: string, options: CallOptions = {}): Promise<IpWhitelist> {
+    assertInstanceId(instanceId);
+    const b = await this.read(`/v2/${this.projectId}/instance/${instanceId}/whitelist`, undefined, WhitelistSchema, options);
+    return { enabled: b.enable_whitelist === true, groups: (b.whitelist ?? []).map((g) => ({ name: g.group_name, ips: [...(g.ip_list ?? [])] })) };
+  }
+
+  /** ListConfigurations: `GET /v2/{project_id}/instances/{instance_id}/configs`. */
+  async listConfigurations(instanceId: string, options: CallOptions = {}): Promise<RedisParameter[]> {
+    assertInstanceId(instanceId);
+    const b = await this.read(`/v2/${this.projectId}/instances/${instanceId}/configs`, undefined, ConfigurationsSchema, options);
+    return (b.redis_config ?? []).map((c) => ({ id: String(c.param_id ?? ""), name: c.param_name, value: c.param_value === null || c.param_value === undefined ? "" : String(c.param_value) }));
+  }
+
+  /** ListAclAccounts: `GET /v2/{project_id}/instances/{instance_id}/accounts`. */
+  async listAclAccounts(instanceId: string, options: CallOptions = {}): Promise<AclAccount[]> {
+    assertInstanceId(instanceId);
+    const b = await this.read(`/v2/${this.projectId}/instances/${instanceId}/accounts`, undefined, AclAccountsSchema, options);
+    return (b.accounts ?? []).map((a) => ({ id: a.account_id, ...(a.account_name ? { name: a.account_name } : {}), ...(a.account_role ? { role: a.account_role } : {}) }));
+  }
+
+  /** ListGroupReplicationInfo: `GET /v2/{project_id}/instance/{instance_id}/groups` (cluster shards and replicas). */
+  async listGroups(instanceId: string, options: CallOptions = {}): Promise<ReplicaGroup[]> {
+    assertInstanceId(instanceId);
+    const b = await this.read(`/v2/${this.projectId}/instance/${instanceId}/groups`, undefined, GroupsSchema, options);
+    return (b.group_list ?? []).map((g) => ({
+      groupId: g.group_id,
+      ...(g.group_name ? { name: g.group_name } : {}),
+      replicas: (g.replication_list ?? []).map((r) => compactObject({ nodeId: r.node_id ?? undefined, role: r.replication_role ?? undefined, ip: r.replication_ip ?? undefined, status: r.status ?? undefined })),
+    }));
   }
 
   /**
@@ -477,6 +513,8 @@ export class DcsClient implements DcsApi {
       this.log({ method, path, durationMs: Date.now() - started, attempt, error: errorText(error) });
       throw error;
     }
+    // The shared budget learns from every answer: a 429 lowers it and pauses it until Retry-After (rate-limit.ts).
+    this.limiter?.observe({ status: res.status, sentAt: started, retryAfterMs: parseRetryAfter(res.headers["retry-after"]), ...(res.status === 429 ? { message: res.body.slice(0, 1_000) } : {}) });
     const requestId = res.headers["x-request-id"] ?? undefined;
     const out: Exchange = { ...res, ...(requestId ? { requestId } : {}) };
     if (res.status >= 200 && res.status < 300) {
@@ -619,6 +657,11 @@ function operationName(call: StartSpec): string {
   if (call.taskName === "masterStandbySwapJob") return "master/standby switchover";
   if (call.taskName === "modifyClientIpTransJob") return "client IP pass-through change";
   return `operation "${call.what}"`;
+}
+
+/** Drops undefined fields. */
+function compactObject<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function isDeadlineAbort(e: unknown): boolean {

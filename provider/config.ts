@@ -33,6 +33,12 @@ export interface RateLimitOptions {
   requestsPerSecond: number;
   /** Requests that may go at once after a quiet period. Default `max(1, ceil(requestsPerSecond))`. */
   burst?: number;
+  /**
+   * Adapt to the gateway's throttling (default `true`): after a 429 the process-wide budget pauses until
+   * `Retry-After` and lowers itself to the share of the gateway's window this process got, then recovers
+   * CUBIC-style (`provider/rate-limit.ts`). `false` keeps the fixed budget only.
+   */
+  adaptive?: boolean;
 }
 
 /** Options of {@link DcsClient}. Everything may also come from the environment; options win. */
@@ -82,7 +88,7 @@ export interface ResolvedClientConfig {
   caFile?: string;
   ca?: string;
   retry: Required<RetryOptions>;
-  rateLimit?: Required<RateLimitOptions>;
+  rateLimit?: { requestsPerSecond: number; burst: number; adaptive?: false };
   userAgent?: string;
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -218,11 +224,11 @@ export function resolveClientConfig(options: DcsClientOptions = {}, env: Env = p
     busyBaseDelayMs: positive("retry.busyBaseDelayMs", r.busyBaseDelayMs, DEFAULTS.retry.busyBaseDelayMs),
     busyMaxDelayMs: positive("retry.busyMaxDelayMs", r.busyMaxDelayMs, DEFAULTS.retry.busyMaxDelayMs),
   };
-  let rateLimit: Required<RateLimitOptions> | undefined;
+  let rateLimit: ResolvedClientConfig["rateLimit"];
   if (options.rateLimit !== false) {
-    const rl = options.rateLimit ?? DEFAULTS.rateLimit;
+    const rl: RateLimitOptions = options.rateLimit ?? DEFAULTS.rateLimit;
     const rps = positive("rateLimit.requestsPerSecond", rl.requestsPerSecond, DEFAULTS.rateLimit.requestsPerSecond);
-    rateLimit = { requestsPerSecond: rps, burst: positive("rateLimit.burst", rl.burst, Math.max(1, Math.ceil(rps))) };
+    rateLimit = { requestsPerSecond: rps, burst: positive("rateLimit.burst", rl.burst, Math.max(1, Math.ceil(rps))), ...(rl.adaptive === false ? { adaptive: false as const } : {}) };
   }
   const caFile = nonEmpty(options.caFile) ?? nonEmpty(env.HW_DCS_CA_FILE);
   return {

@@ -139,12 +139,17 @@ export class JobFailedError extends DcsJobsError {
   override name = "JobFailedError";
   /** Stable, for matching as data (as undici's `UND_ERR_*` codes). */
   readonly code = "DCS_JOB_FAILED";
+  /** The task's step that reported FAILED, with its `error_code`, when the waiter read the task's progress. */
+  readonly failedStep?: { name: string; errorCode?: string };
   constructor(
     readonly job: Job,
-    context?: { instanceId?: string },
+    context?: { instanceId?: string; failedStep?: { name: string; errorCode?: string } },
   ) {
     const on = context?.instanceId ? ` on instance ${context.instanceId}` : "";
-    super(`DCS job ${job.jobId} (${job.jobType})${on} failed: ${job.failReason ?? "no fail_reason given"}`);
+    const step = context?.failedStep;
+    const where = step ? ` (step "${step.name}" FAILED${step.errorCode ? ` with error_code ${step.errorCode}` : ""})` : "";
+    super(`DCS job ${job.jobId} (${job.jobType})${on} failed: ${job.failReason ?? "no fail_reason given"}${where}`);
+    if (step) this.failedStep = step;
   }
   get failReason(): string | null {
     return this.job.failReason;

@@ -25,7 +25,24 @@ export { DcsClient } from "./client";
 export { isInstanceBusy, normalizeErrorCode, parseRetryAfter } from "./retry-policy";
 export { httpStats, closeAllDispatchers } from "./http";
 export * from "./waiter";
+export { OPERATIONS, operation, type OperationDef, type OperationName, type PathValues } from "./operations";
 export {
+  DcsOperation,
+  ClusterReplicaSwitchover,
+  ReplicaIpRemoval,
+  InstanceSsl,
+  InstancePublicAccess,
+  InstanceWhitelist,
+  InstanceParameters,
+  AclAccountRole,
+  type DcsOperationArgs,
+  type ReplicaActionArgs,
+  type InstanceSslArgs,
+  type InstancePublicAccessArgs,
+  type InstanceWhitelistArgs,
+  type InstanceParametersArgs,
+  type AclAccountRoleArgs,
+  type LocationArgs,
   MasterStandbySwap,
   ClientIpPassThrough,
   DcsJob,

@@ -6,7 +6,7 @@
  * keep unknown fields (`looseObject`) and accept the vendor's loose typing (numbers as strings or not).
  */
 import { z } from "zod";
-import type { BackgroundTask, DcsInstance, Job, RawBackgroundTask, RawJobInfo } from "./types";
+import type { BackgroundTask, DcsInstance, Job, RawBackgroundTask, RawJobInfo, RawTaskProgress, TaskProgress, TaskStep, TaskSubStep } from "./types";
 
 /** A time the API sends as epoch milliseconds, as a string (sometimes a number), empty or null while unknown. */
 const epochMs = z.union([z.string(), z.number(), z.null()]).optional();
@@ -201,3 +201,146 @@ export function describeIssues(error: z.ZodError): string {
     .map((i) => `${i.path.length ? i.path.join(".") : "(body)"}: ${i.message}`)
     .join("; ");
 }
+
+// ---- ShowBackgroundTaskProgress --------------------------------------------------------------------
+
+/** A step time: ISO-8601 in the SDK's docs (`2020-06-17T07:38:42.503Z`); epoch ms accepted; anything else ignored. */
+const stepTime = z.union([z.string(), z.number()]).nullable().optional();
+
+/** One sub-step (huaweicloud-sdk-go-v3 `model_sub_step_detail.go`: every field optional). */
+export const SubStepSchema = z.looseObject({
+  sub_step_id: z.union([z.string(), z.number()]).nullable().optional(),
+  sub_step_name: z.string().nullable().optional(),
+  sub_step_status: z.string().nullable().optional(),
+  begin_time: stepTime,
+  end_time: stepTime,
+  detail: z.string().nullable().optional(),
+  error_code: z.string().nullable().optional(),
+});
+
+/** One step (`model_step_detail.go`: `step_status` FINISH | FAILED | EXECUTING | WAITING). */
+export const StepSchema = z.looseObject({
+  step_id: z.union([z.string(), z.number()]).nullable().optional(),
+  step_name: z.string().nullable().optional(),
+  step_status: z.string().nullable().optional(),
+  begin_time: stepTime,
+  end_time: stepTime,
+  error_code: z.string().nullable().optional(),
+  sub_step_details: z.array(SubStepSchema).nullable().optional(),
+});
+
+/**
+ * ShowBackgroundTaskProgress (`GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress`,
+ * `model_show_background_task_progress_response.go`: `progress` int32 percent, `remain_time` int32
+ * seconds, `step_details`). The numbers are taken as anything here and judged by the waiter
+ * (`waiter/progress.ts`), so a hostile value is ignored with a reason instead of failing the read.
+ * (The Kafka SDK's response of the same name says `progress_percentage` and `step_list`; DCS's does not.)
+ */
+export const TaskProgressSchema = z.looseObject({
+  progress: z.unknown().optional(),
+  remain_time: z.unknown().optional(),
+  step_details: z.array(StepSchema).nullable().optional(),
+});
+
+/** A number as sent: a number, or a string of one; NaN for anything else sent; undefined when absent or null. */
+export function looseNumber(v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return Number.NaN;
+}
+
+/** A step time as a Date: ISO-8601 or epoch ms (number or digits); undefined when absent or unreadable. */
+export function parseStepTime(v: string | number | null | undefined): Date | undefined {
+  if (v === null || v === undefined || v === "") return undefined;
+  if (typeof v === "number" || /^\d+$/.test(v.trim())) return parseEpochMs(v);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** A parsed progress body as a {@link TaskProgress} (values as sent; see {@link TaskProgressSchema}). */
+export function toTaskProgress(taskId: string, body: z.infer<typeof TaskProgressSchema>): TaskProgress {
+  const steps: TaskStep[] = (body.step_details ?? []).map((st, i) => {
+    const begin = parseStepTime(st.begin_time);
+    const end = parseStepTime(st.end_time);
+    const subSteps: TaskSubStep[] = (st.sub_step_details ?? []).map((ss, j) => {
+      const b = parseStepTime(ss.begin_time);
+      const e = parseStepTime(ss.end_time);
+      return {
+        ...(ss.sub_step_id !== undefined && ss.sub_step_id !== null ? { id: String(ss.sub_step_id) } : {}),
+        name: ss.sub_step_name || `sub-step ${j + 1}`,
+        status: (ss.sub_step_status ?? "").trim().toUpperCase(),
+        ...(b ? { beginTime: b } : {}),
+        ...(e ? { endTime: e } : {}),
+        ...(ss.detail ? { detail: ss.detail } : {}),
+        ...(ss.error_code ? { errorCode: ss.error_code } : {}),
+      };
+    });
+    return {
+      ...(st.step_id !== undefined && st.step_id !== null ? { id: String(st.step_id) } : {}),
+      name: st.step_name || `step ${i + 1}`,
+      status: (st.step_status ?? "").trim().toUpperCase(),
+      ...(begin ? { beginTime: begin } : {}),
+      ...(end ? { endTime: end } : {}),
+      ...(st.error_code ? { errorCode: st.error_code } : {}),
+      subSteps,
+    };
+  });
+  const percent = looseNumber(body.progress);
+  const remainTimeS = looseNumber(body.remain_time);
+  return {
+    taskId,
+    ...(percent !== undefined ? { percent } : {}),
+    ...(remainTimeS !== undefined ? { remainTimeS } : {}),
+    steps,
+    raw: body as RawTaskProgress,
+  };
+}
+
+// ---- reads of operation state (the operation table's state kinds) ------------------------------------
+// Field names: huaweicloud-sdk-go-v3 v0.1.207 `services/dcs/v2/model` (every field optional there).
+
+/** ShowIpWhitelist (`GET /v2/{project_id}/instance/{instance_id}/whitelist`). */
+export const WhitelistSchema = z.looseObject({
+  instance_id: z.string().nullable().optional(),
+  enable_whitelist: z.boolean().nullable().optional(),
+  whitelist: z.array(z.looseObject({ group_name: z.string(), ip_list: z.array(z.string()).nullable().optional() })).nullable().optional(),
+});
+
+/** ListConfigurations (`GET /v2/{project_id}/instances/{instance_id}/configs`), `QueryRedisConfig` items. */
+export const ConfigurationsSchema = z.looseObject({
+  config_time: z.string().nullable().optional(),
+  instance_id: z.string().nullable().optional(),
+  redis_config: z
+    .array(z.looseObject({ param_id: z.union([z.string(), z.number()]).nullable().optional(), param_name: z.string(), param_value: z.union([z.string(), z.number(), z.boolean()]).nullable().optional() }))
+    .nullable()
+    .optional(),
+  config_status: z.string().nullable().optional(),
+  status: z.string().nullable().optional(),
+});
+
+/** ListAclAccounts (`GET /v2/{project_id}/instances/{instance_id}/accounts`), `AclAccountResp` items. */
+export const AclAccountsSchema = z.looseObject({
+  accounts: z
+    .array(z.looseObject({ account_id: z.string(), account_name: z.string().nullable().optional(), account_role: z.string().nullable().optional(), status: z.string().nullable().optional() }))
+    .nullable()
+    .optional(),
+});
+
+/** ListGroupReplicationInfo (`GET /v2/{project_id}/instance/{instance_id}/groups`). */
+export const GroupsSchema = z.looseObject({
+  group_list: z
+    .array(
+      z.looseObject({
+        group_id: z.string(),
+        group_name: z.string().nullable().optional(),
+        replication_list: z
+          .array(z.looseObject({ node_id: z.string().nullable().optional(), replication_role: z.string().nullable().optional(), replication_ip: z.string().nullable().optional(), status: z.string().nullable().optional() }))
+          .nullable()
+          .optional(),
+      }),
+    )
+    .nullable()
+    .optional(),
+  group_count: z.union([z.number(), z.string()]).nullable().optional(),
+});

@@ -101,7 +101,7 @@ async function jobIdsOfTasks(api: Partial<Pick<DcsApi, "listCenterTasks">>, inst
 
 /** Options of {@link lookAtTasks}. */
 export interface LookOptions extends CallOptions {
-  /** Only tasks of this name get their job ID and unknown phase resolved. */
+  /** Only tasks of this name get their job ID and unknown phase resolved; `""`: every task gets its job ID. */
   kind: string;
 }
 
@@ -118,13 +118,13 @@ export async function lookAtTasks(
 ): Promise<TaskView[]> {
   const { kind, ...call } = options;
   const tasks = await listInstanceTasks(api, instanceId, w, call);
-  const ofKind = tasks.filter((t) => t.name === kind);
+  const ofKind = kind ? tasks.filter((t) => t.name === kind) : tasks;
   const jobIds = ofKind.some((t) => !t.jobId) ? await jobIdsOfTasks(api, instanceId, w, call) : new Map<string, string>();
   const views: TaskView[] = [];
   for (const t of tasks) {
     const jobId = t.jobId ?? jobIds.get(t.id);
     let phase = taskPhase(t.status);
-    if (phase === "unknown" && jobId && t.name === kind) phase = await phaseFromJob(api, jobId, call);
+    if (phase === "unknown" && jobId && kind && t.name === kind) phase = await phaseFromJob(api, jobId, call);
     views.push(toView(t, jobId, phase));
   }
   return views;

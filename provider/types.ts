@@ -163,11 +163,15 @@ export interface JobReader {
 }
 
 /** The DCS API client's public surface. */
-export interface DcsApi extends JobReader {
+export interface DcsApi extends JobReader, DcsStateReads {
   /** `PUT /v2/{project_id}/instances/{instance_id}/async-swap`. Not idempotent. */
   swapMasterStandby(instanceId: string, options?: StartCallOptions): Promise<StartedJob>;
   /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission`. */
   setClientIpPassThrough(instanceId: string, enabled: boolean, options?: StartCallOptions): Promise<StartedJob>;
+  /** Any operation of the table (`provider/operations/`), checked before sending. */
+  startOperation(op: import("./operations/types").OperationDef, values: import("./operations/types").PathValues, body: unknown, options?: StartCallOptions): Promise<StartedJob>;
+  /** A job-returning call the table does not know: a DCS v2 path with the `{project_id}` placeholder. */
+  startCall(method: "PUT" | "POST" | "DELETE", pathTemplate: string, body: unknown, options?: StartCallOptions & { taskName?: string; instanceId?: string }): Promise<StartedJob>;
   /** `GET /v2/{project_id}/instances/{instance_id}`. */
   showInstance(instanceId: string, options?: CallOptions): Promise<DcsInstance>;
   /** `GET /v2/{project_id}/instances/{instance_id}/tasks`. */
@@ -185,7 +189,13 @@ export interface DcsApi extends JobReader {
 
 /** A progress event of {@link JobReader} polling, passed to `onProgress`. */
 export interface WaitProgress {
-  kind: "poll" | "status-change" | "poll-error";
+  /**
+   * `poll`, `status-change`, `poll-error`: about the job reads. `progress`: a usable answer of the task's
+   * progress (`progress` holds it; the last one, after the job ended, has `final: true`).
+   * `progress-ignored`: a progress answer that was malformed or could not be read (`reason`); it never
+   * ends the wait, and the waiter reports it once per wait.
+   */
+  kind: "poll" | "status-change" | "poll-error" | "progress" | "progress-ignored";
   jobId: string;
   /** The latest job seen, if any poll has answered yet. */
   job?: Job;
@@ -199,6 +209,12 @@ export interface WaitProgress {
   error?: Error;
   /** Milliseconds until the next poll. */
   nextPollInMs?: number;
+  /** For `progress`: the task's progress, validated (and, once the job ended, its steps completed). */
+  progress?: ProgressSnapshot;
+  /** For `progress-ignored`: why the answer was not used, in one line. */
+  reason?: string;
+  /** Reads of the task's progress so far (absent when the wait reads no progress). */
+  progressReads?: number;
 }
 
 /** A log entry from the client (one per HTTP exchange). Never contains secrets. */
@@ -210,4 +226,125 @@ export interface RequestLogEntry {
   attempt: number;
   requestId?: string;
   error?: string;
+}
+
+// ---- task progress (ShowBackgroundTaskProgress) ------------------------------------------------------
+
+/**
+ * A step's status. The vendor documents `FINISH`, `FAILED`, `EXECUTING`, `WAITING` for steps (sub-steps
+ * also `SUSPEND`, `CANCELED`); anything else is kept as sent.
+ */
+export type TaskStepStatus = "FINISH" | "FAILED" | "EXECUTING" | "WAITING" | (string & {});
+
+/** One sub-step (`sub_step_details[]`), parsed. */
+export interface TaskSubStep {
+  id?: string;
+  name: string;
+  status: string;
+  beginTime?: Date;
+  endTime?: Date;
+  detail?: string;
+  errorCode?: string;
+}
+
+/** One step (`step_details[]`), parsed. Times are ISO-8601 in the API (`2020-06-17T07:38:42.503Z`). */
+export interface TaskStep {
+  id?: string;
+  name: string;
+  status: TaskStepStatus;
+  beginTime?: Date;
+  endTime?: Date;
+  errorCode?: string;
+  subSteps: TaskSubStep[];
+}
+
+/** The raw body of `GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress`. */
+export interface RawTaskProgress {
+  progress?: unknown;
+  remain_time?: unknown;
+  step_details?: unknown;
+  [extra: string]: unknown;
+}
+
+/**
+ * ShowBackgroundTaskProgress, parsed but not judged: `percent` and `remainTimeS` are the numbers as sent
+ * (NaN when a value was sent but is not a number), so the waiter can tell "absent" from "garbage".
+ */
+export interface TaskProgress {
+  taskId: string;
+  /** `progress` (integer percent), when sent. */
+  percent?: number;
+  /** `remain_time` (integer seconds), when sent. */
+  remainTimeS?: number;
+  /** `step_details` in the order sent. */
+  steps: TaskStep[];
+  raw: RawTaskProgress;
+}
+
+/** Reads a background task's progress. {@link DcsClient} implements it. */
+export interface TaskProgressReader {
+  showTaskProgress(instanceId: string, taskId: string, options?: CallOptions): Promise<TaskProgress>;
+}
+
+/** A task's progress as the waiter reports it: validated, steps in execution order, the current step found. */
+export interface ProgressSnapshot {
+  taskId: string;
+  /** 0..100. */
+  percent?: number;
+  /** Time left as the service estimated it, when it gave a usable one (ms). */
+  remainMs?: number;
+  /** Steps in execution order. */
+  steps: TaskStep[];
+  /** The step being executed (or the failed one, or the next waiting one), 0-based, with the total. */
+  current?: { index: number; total: number; name: string; status: TaskStepStatus };
+  /** Every step finished, or 100 %. */
+  done: boolean;
+  /** The first step in `FAILED`, with its `error_code`. */
+  failedStep?: { name: string; errorCode?: string };
+  /** True on the last report, made after the job ended (steps completed from the job's `end_time`). */
+  final?: boolean;
+}
+
+/** A step as resources keep it in their outputs: compact, JSON-friendly. */
+export interface StepSummary {
+  name: string;
+  status: string;
+  /** `end_time - begin_time` (the job's `end_time` for the step running when the job ended), when known. */
+  durationMs?: number;
+  errorCode?: string;
+}
+
+/** The instance's IP whitelist (ShowIpWhitelist). */
+export interface IpWhitelist {
+  enabled: boolean;
+  groups: Array<{ name: string; ips: string[] }>;
+}
+
+/** One Redis parameter (ListConfigurations). */
+export interface RedisParameter {
+  id: string;
+  name: string;
+  value: string;
+}
+
+/** One ACL account (ListAclAccounts). */
+export interface AclAccount {
+  id: string;
+  name?: string;
+  role?: string;
+}
+
+/** One cluster shard and its replicas (ListGroupReplicationInfo). */
+export interface ReplicaGroup {
+  groupId: string;
+  name?: string;
+  replicas: Array<{ nodeId?: string; role?: string; ip?: string; status?: string }>;
+}
+
+/** Reads of the operation table's state kinds. {@link DcsClient} implements them. */
+export interface DcsStateReads {
+  showWhitelist(instanceId: string, options?: CallOptions): Promise<IpWhitelist>;
+  listConfigurations(instanceId: string, options?: CallOptions): Promise<RedisParameter[]>;
+  listAclAccounts(instanceId: string, options?: CallOptions): Promise<AclAccount[]>;
+  listGroups(instanceId: string, options?: CallOptions): Promise<ReplicaGroup[]>;
 }

@@ -23,6 +23,11 @@ import {
 import { parseTaskTime } from "../provider/emulator/state";
 import { signRequest } from "../provider/signer";
 import { serveEmulatorFromCli, emulatorEnv } from "../provider/emulator/serve";
+import { EMULATED_OPERATIONS, EMULATOR_CLUSTER } from "../provider/emulator";
+import { operationRouteName } from "../provider/emulator/faults";
+import { OPERATIONS } from "../provider/operations/table";
+import { fillPath } from "../provider/operations/request";
+import type { OperationDef } from "../provider/operations/types";
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
@@ -942,7 +947,7 @@ describe("start-up, loopback and logging", () => {
       token: EMULATOR_DEFAULTS.token,
     });
     expect(emu.projectId).toMatch(HEX32);
-    expect(emu.instances.map((i) => i.cache_mode)).toEqual(["ha", "single", "proxy", "ha"]);
+    expect(emu.instances.map((i) => i.cache_mode)).toEqual(["ha", "single", "proxy", "ha", "cluster"]);
   });
 
   it("refuses a non-loopback host unless allowRemote is set", async () => {
@@ -1038,6 +1043,65 @@ describe("start-up, loopback and logging", () => {
         HW_PROJECT_ID: EMULATOR_DEFAULTS.projectId,
         HW_REGION_NAME: "ap-southeast-1",
       });
+    } finally {
+      await served.stop();
+    }
+  });
+});
+
+describe("the operation table in the emulator", () => {
+  it("every table entry has an emulator effect entry and a route (a new table row without one fails here)", async () => {
+    for (const op of OPERATIONS as readonly OperationDef[]) {
+      expect(EMULATED_OPERATIONS, op.name).toHaveProperty(op.name);
+      expect(ROUTE_NAMES).toContain(operationRouteName(op));
+      // Served: an unknown instance answers the DCS 404, not the gateway's "API not found".
+      const values = { instance_id: "11111111-2222-4333-8444-555555555555", group_id: EMULATOR_CLUSTER.groups[0]!.id, node_id: EMULATOR_CLUSTER.groups[0]!.replica, account_id: "acc" };
+      const r = await call(emu, op.method, fillPath(op, emu.projectId, values), { body: op.exampleBody });
+      if (op.pathParams.length === 0) expect(r.status, op.name).toBe(200);
+      else expect(r.json().error_code, op.name).toBe("DCS.4404");
+    }
+    expect(Object.keys(EMULATED_OPERATIONS)).toHaveLength(OPERATIONS.length);
+  });
+
+  it("ShowInstance reports SSL, public access and the cluster's shards with their current values", async () => {
+    const ha = (await call(emu, "GET", `${p(emu)}/instances/${IDS.ha}`)).json();
+    expect(ha).toMatchObject({ enable_ssl: false, enable_publicip: false, publicip_id: null, publicip_address: null, features: { support_ssl: true } });
+    const cluster = (await call(emu, "GET", `${p(emu)}/instances/${IDS.cluster}`)).json();
+    expect(cluster).toMatchObject({ instance_id: "8f3c2a6e-4b1d-4c7a-9e2f-1a0b3c4d5e06", cache_mode: "cluster", sharding_count: 3, replica_count: 2, enable_ssl: false });
+    const { job_id } = (await call(emu, "PUT", `${p(emu)}/instances/${IDS.cluster}/ssl`, { body: { enabled: true } })).json();
+    clock.advance(60_000);
+    expect((await call(emu, "GET", `${p(emu)}/jobs/${job_id}`)).json()).toMatchObject({ job_type: "sslSwitchJob", status: "SUCCESS" });
+    expect((await call(emu, "GET", `${p(emu)}/instances/${IDS.cluster}`)).json().enable_ssl).toBe(true);
+  });
+
+  it("a cluster from a seed file gets 3 shards with stable UUIDs derived from its ID; seeds set SSL, public IP and whitelist", async () => {
+    await emu.stop();
+    const id = "0a0b0c0d-1111-4222-8333-444455556666";
+    const seed = [{ instance_id: id, cache_mode: "cluster", enable_ssl: true, enable_publicip: true, publicip_id: "eip-1", publicip_address: "203.0.113.9", enable_whitelist: false, whitelist: [] }];
+    emu = await startEmulator({ clock, instances: seed });
+    const groups = (await call(emu, "GET", `${p(emu)}/instance/${id}/groups`)).json();
+    expect(groups.group_count).toBe(3);
+    for (const g of groups.group_list) expect(g.group_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((await call(emu, "GET", `${p(emu)}/instances/${id}`)).json()).toMatchObject({ enable_ssl: true, enable_publicip: true, publicip_id: "eip-1", publicip_address: "203.0.113.9", features: { support_transparent_client_ip: false } });
+    expect((await call(emu, "GET", `${p(emu)}/instance/${id}/whitelist`)).json()).toEqual({ instance_id: id, enable_whitelist: false, whitelist: [] });
+    await emu.stop();
+    emu = await startEmulator({ clock, instances: seed });
+    expect((await call(emu, "GET", `${p(emu)}/instance/${id}/groups`)).json()).toEqual(groups);
+  });
+
+  it("the default seed passed back in as `instances` gives the same instances (the cluster's fixed IDs too)", async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, instances: DEFAULT_INSTANCES });
+    expect(emu.instances).toEqual(DEFAULT_INSTANCES);
+    const groups = (await call(emu, "GET", `${p(emu)}/instance/${IDS.cluster}/groups`)).json();
+    expect(groups.group_list.map((g: { group_id: string }) => g.group_id)).toEqual(EMULATOR_CLUSTER.groups.map((g) => g.id));
+  });
+
+  it("the emulator banner lists the cluster instance", async () => {
+    const printed: string[] = [];
+    const served = await serveEmulatorFromCli({ logLevel: "silent", print: (t) => printed.push(t), signals: [] });
+    try {
+      expect(printed.join("\n")).toMatch(new RegExp(`${IDS.cluster}\\s+cluster\\s+emu-redis-cluster`));
     } finally {
       await served.stop();
     }

@@ -7,8 +7,9 @@ import { assertInstanceId, assertJobId } from "../config";
 import { DcsApiError, JobFailedError, JobTimeoutError } from "../errors";
 import { sameErrorCode } from "../retry-policy";
 import { lookAtTasks, TASK_SKEW_MS } from "../tasks";
-import type { CallOptions, Job, KnownJobType, RequestLogEntry } from "../types";
+import type { CallOptions, Job, RequestLogEntry } from "../types";
 import { waitForJob } from "../waiter/wait";
+import { progressSourceFor } from "../waiter/progress-source";
 import { clientOptionsFor, readSecretFromStdin, type CommonFlags } from "./client-options";
 import type { RunContext } from "./context";
 import { ExitCode } from "./exit-codes";
@@ -116,7 +117,7 @@ export async function clientIpCommand(instanceId: string, state: "on" | "off", f
  * cannot be read leaves reconciliation to its other rules (a task that ended before the call is never
  * its result).
  */
-async function tasksBefore(client: DcsClient, instanceId: string, kind: KnownJobType, c: RunContext): Promise<{ knownTaskIds?: string[] }> {
+export async function tasksBefore(client: DcsClient, instanceId: string, kind: string, c: RunContext): Promise<{ knownTaskIds?: string[] }> {
   const t = Date.now();
   try {
     const tasks = await lookAtTasks(client, instanceId, { fromMs: t - SNAPSHOT_WINDOW_MS, toMs: t + TASK_SKEW_MS }, { ...callOptions(c), kind });
@@ -144,14 +145,14 @@ function nothingToDo(instanceId: string, enabled: boolean, why: "instance" | "ap
   return ExitCode.Ok;
 }
 
-async function afterStart(
+export async function afterStart(
   client: DcsClient,
   instanceId: string,
   operation: string,
   started: Awaited<ReturnType<DcsClient["swapMasterStandby"]>>,
   flags: StartFlags,
   c: RunContext,
-  jobType: KnownJobType,
+  jobType: string,
   clientIp?: boolean,
 ): Promise<ExitCode> {
   if (!flags.wait) {
@@ -188,11 +189,13 @@ async function waitWithProgress(
   flags: CommonFlags,
   c: RunContext,
   instanceId?: string,
-  jobType?: KnownJobType,
+  jobType?: string,
 ): Promise<Job> {
-  const mode = chooseProgressMode({ quiet: flags.quiet, isTTY: c.io.isTTY, env: c.io.env });
+  const mode = chooseProgressMode({ quiet: flags.quiet, isTTY: c.io.isTTY, env: c.io.env, json: flags.json });
   const reporter = await createProgressReporter({ mode, stream: c.io.stderr, jobId });
   c.reporter = reporter;
+  // With the instance known (the start commands), the task's progress too: steps, percentage, time left.
+  const progress = instanceId ? progressSourceFor(client, { instanceId, ...(jobType ? { jobType } : {}), sinceMs: c.startedAt, readAfterSuccess: true }) : undefined;
   try {
     // The timeout counts from the command's start, so `swap --wait --timeout 10m` spends at most 10 min in all.
     return await waitForJob(client, jobId, {
@@ -202,6 +205,7 @@ async function waitWithProgress(
       onProgress: (p) => reporter.onProgress(p),
       ...(instanceId ? { instanceId } : {}),
       ...(jobType ? { jobType } : {}),
+      ...(progress ? { progress } : {}),
     });
   } catch (e) {
     reporter.stop();
@@ -222,12 +226,12 @@ function printJob(job: Job, flags: CommonFlags, c: RunContext, instanceId?: stri
   else c.out(formatJobSummary(job));
 }
 
-function callOptions(c: RunContext): CallOptions {
+export function callOptions(c: RunContext): CallOptions {
   return { signal: c.signal, ...(c.deadline === undefined ? {} : { deadline: c.deadline }) };
 }
 
 /** Builds the client (reading the secret key from stdin first when asked). Throws ConfigError early. */
-async function openClient(flags: CommonFlags, c: RunContext): Promise<DcsClient> {
+export async function openClient(flags: CommonFlags, c: RunContext): Promise<DcsClient> {
   const secretKey = flags.secretKeyStdin ? await readSecretFromStdin(c.io.stdin) : undefined;
   if (secretKey !== undefined) c.secrets.push(secretKey);
   const onRequest = flags.verbose ? (e: RequestLogEntry) => c.diag(formatRequestLog(e)) : undefined;

@@ -4,6 +4,7 @@
  * signal, which stops the emulator here (one place decides what Ctrl-C does).
  */
 import type { LogLevel } from "../emulator/server";
+import type { ThrottleOptions } from "../emulator/throttle";
 import { emulatorEnv, serveEmulatorFromCli } from "../emulator/serve";
 import { ConfigError } from "../errors";
 import type { RunContext } from "./context";
@@ -16,6 +17,8 @@ export interface EmulatorFlags {
   speed: number;
   host: string;
   seed?: string;
+  /** The gateway's per-access-key throttle (`--throttle 200/5m`); off when absent. */
+  throttle?: ThrottleOptions;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -29,7 +32,7 @@ export async function emulatorCommand(flags: EmulatorFlags, c: RunContext): Prom
   const print = flags.json ? () => undefined : (text: string) => void c.io.stdout.write(`${text}\n`);
   let emu;
   try {
-    emu = await serveEmulatorFromCli({ port: flags.port, speed: flags.speed, host: flags.host, seedFile: flags.seed, logLevel, print, signals: [] });
+    emu = await serveEmulatorFromCli({ port: flags.port, speed: flags.speed, host: flags.host, seedFile: flags.seed, logLevel, print, signals: [], ...(flags.throttle ? { throttle: flags.throttle } : {}) });
   } catch (e) {
     // Bind failures and seed-file problems are input errors: say what to change.
     const err = e as NodeJS.ErrnoException;

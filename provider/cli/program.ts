@@ -6,8 +6,10 @@ import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { packageVersion } from "../client";
 import { DEFAULT_TIMEOUT_MS, type CommonFlags } from "./client-options";
 import { clientIpCommand, showCommand, swapCommand, waitCommand, type StartFlags } from "./commands";
+import { groupsCommand, operationsCommand, runOperationCommand, tasksCommand, type RunFlags } from "./operation-commands";
 import type { RunContext } from "./context";
 import { parseDuration } from "./duration";
+import { parseThrottleSpec, type ThrottleOptions } from "../emulator/throttle";
 import { emulatorCommand, type EmulatorFlags } from "./emulator-command";
 import { EXIT_CODES_HELP, type ExitCode } from "./exit-codes";
 
@@ -46,6 +48,15 @@ export function parseSpeedOption(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number such as 1, 10 or 0.5 (got "${value}").`);
   return n;
+}
+
+/** Parses the emulator's `--throttle`: `LIMIT/WINDOW` such as `200/5m` (the gateway's per-access-key throttle). */
+export function parseThrottleOption(value: string): ThrottleOptions {
+  try {
+    return parseThrottleSpec(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 /** Raw commander options of the API commands. */
@@ -151,6 +162,39 @@ export function buildProgram(c: RunContext, setExitCode: (code: ExitCode) => voi
     .addHelpText("after", exitHelp)
     .action(apiAction((flags: StartFlags, instanceId: string, state: "on" | "off") => clientIpCommand(instanceId, state, flags, c)));
 
+  addCommonOptions(program.command("run").argument("<operation>", "an operation of `dcs-jobs operations` (its command or SDK name)"))
+    .description("Start any job-returning DCS operation of the table (see `dcs-jobs operations`); the same never-twice rules as swap.")
+    .option("--instance <id>", "instance_id")
+    .option("--group <id>", "group_id (a cluster shard; see `dcs-jobs groups`)")
+    .option("--node <id>", "node_id (a replica; see `dcs-jobs groups`)")
+    .option("--account <id>", "account_id (an ACL account)")
+    .option("--body <json>", "the request body as JSON, e.g. '{\"enabled\":true}'")
+    .option("--body-file <path>", "a file holding the request body as JSON")
+    .option("--wait", "block until the job ends")
+    .addHelpText("after", exitHelp)
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const o = cmd.opts<{ instance?: string; group?: string; node?: string; account?: string; body?: string; bodyFile?: string }>();
+      await apiAction((flags: RunFlags) => runOperationCommand(name, { ...flags, ...o }, c))(_o, cmd);
+    });
+
+  program
+    .command("operations")
+    .description("List the operations `run` can start: command, kind, request, summary.")
+    .option("--json", "as JSON")
+    .action((o: { json?: boolean }) => setExitCode(operationsCommand(o, c)));
+
+  addCommonOptions(program.command("tasks").argument("<instance-id>", "the instance"))
+    .description("List the instance's background tasks, newest first, with their job IDs (what is running on it?).")
+    .addOption(new Option("--since <duration>", "how far back: 24h, 30m, ...").argParser(parseTimeoutOption).default(24 * 3_600_000, "24h"))
+    .action(async (instanceId: string, _o: unknown, cmd: Command) => {
+      const { since } = cmd.opts<{ since: number }>();
+      await apiAction((flags) => tasksCommand(instanceId, { ...flags, sinceMs: since }, c))(_o, cmd);
+    });
+
+  addCommonOptions(program.command("groups").argument("<instance-id>", "a cluster instance"))
+    .description("List a cluster's shards (group IDs) and replicas (node IDs), as `run cluster-switchover` needs them.")
+    .action(apiAction((flags, instanceId: string) => groupsCommand(instanceId, flags, c)));
+
   program
     .command("emulator")
     .description("Run the local DCS emulator on loopback until Ctrl-C (prints its URL and test credentials).")
@@ -158,6 +202,7 @@ export function buildProgram(c: RunContext, setExitCode: (code: ExitCode) => voi
     .option("--speed <factor>", "job clock speed: 10 runs jobs ten times faster", parseSpeedOption, 1)
     .option("--host <host>", "address to listen on (loopback only)", "127.0.0.1")
     .option("--seed <file>", "YAML or JSON file with the instances to start with")
+    .option("--throttle <limit/window>", "throttle each access key like the API gateway, e.g. 200/5m (off by default)", parseThrottleOption)
     .option("--json", "print the connection details as JSON")
     .option("-q, --quiet", "no request log")
     .option("-v, --verbose", "verbose request log")

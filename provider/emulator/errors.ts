@@ -77,6 +77,20 @@ export const CODES = {
   instanceNotRunning: "DCS.4049",
   /** 500/502/503/504 injected by a fault; also a failed job's task-center `error_code` by default (emulator's choice). */
   internal: "DCS.5000",
+  /**
+   * 400: SSL on while client IP pass-through is on, or pass-through on while SSL is on. The constraint is
+   * the vendor's ("SSL and client IP pass-through cannot be enabled at the same time", DCS user guide
+   * `dcs-ug-023129`); the code is MADE UP (none documented).
+   */
+  sslPassThroughConflict: "DCS.4980",
+  /** 400: the operation is not supported by this instance (SSL on proxy, cluster operations elsewhere). MADE UP. */
+  operationNotSupported: "DCS.4981",
+  /** 400: ExecuteClusterSwitchover on a node that is already its shard's master. MADE UP. */
+  nodeAlreadyMaster: "DCS.4982",
+  /** 400: DeleteIpFromDomainName on a node whose IP is already removed. MADE UP. */
+  ipAlreadyRemoved: "DCS.4983",
+  /** 400: DeleteIpFromDomainName on a master node (only replicas' IPs can be removed). MADE UP. */
+  masterIpNotRemovable: "DCS.4984",
 } as const;
 
 export const ERRORS = {
@@ -100,4 +114,14 @@ export const ERRORS = {
   instanceBusy: (task: string) => dcsError(400, CODES.instanceBusy, `The current state of the instance does not allow this operation: ${task} is in progress.`),
   instanceNotRunning: (status: string) => dcsError(400, CODES.instanceNotRunning, `The instance is not running (status ${status}).`),
   internal: (status: number) => dcsError(status, CODES.internal, status === 503 ? "Service unavailable." : "Internal service error."),
+  /** A shard, node or ACL account that the instance does not have (404, like an unknown instance). */
+  notFoundOnInstance: (what: string) => dcsError(404, CODES.notFound, `The ${what} does not exist.`),
+  /** An operation's "already in that state" refusal, with one of the table's `alreadyCodes`. */
+  alreadyInState: (code: string, message: string) => dcsError(400, code, message),
+  sslPassThroughConflict: (enabling: "SSL" | "client IP pass-through") =>
+    dcsError(400, CODES.sslPassThroughConflict, `SSL and client IP pass-through cannot be enabled at the same time: turn the other off before enabling ${enabling}.`),
+  operationNotSupported: (what: string, cacheMode: string) => dcsError(400, CODES.operationNotSupported, `${what} is not supported by this instance (cache mode ${cacheMode}).`),
+  nodeAlreadyMaster: (nodeId: string) => dcsError(400, CODES.nodeAlreadyMaster, `The node ${nodeId} is already the master of its shard.`),
+  ipAlreadyRemoved: (nodeId: string) => dcsError(400, CODES.ipAlreadyRemoved, `The IP of node ${nodeId} has already been removed from the domain name.`),
+  masterIpNotRemovable: (nodeId: string) => dcsError(400, CODES.masterIpNotRemovable, `The node ${nodeId} is a master: only a replica's IP can be removed from the domain name.`),
 } as const;

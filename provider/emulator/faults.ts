@@ -4,9 +4,45 @@
  * {@link FaultRegistry.takeJobFaults} once per started job.
  */
 import { z } from "zod";
+import { OPERATIONS } from "../operations/table";
+
+/**
+ * Route names of the table's operations that predate the table: kept so existing faults, stats and
+ * tests keep working. Every other operation's route is named by its `cli` name (`ssl`, `whitelist`, ...).
+ */
+const LEGACY_OPERATION_ROUTES = { ChangeMasterStandbyAsync: "swap", UpdateClientIpTransparentTransmission: "clientIp" } as const;
+type TableOperation = (typeof OPERATIONS)[number];
+type RouteOf<O> = O extends { name: infer N; cli: infer C } ? (N extends keyof typeof LEGACY_OPERATION_ROUTES ? (typeof LEGACY_OPERATION_ROUTES)[N] : C) : never;
+/** The route name of one of the table's operations. */
+export type OperationRouteName = RouteOf<TableOperation>;
+
+/** The route name of a table operation (its `cli` name, or `swap` / `clientIp`). */
+export function operationRouteName(op: { name: string; cli: string }): OperationRouteName {
+  return ((LEGACY_OPERATION_ROUTES as Record<string, string>)[op.name] ?? op.cli) as OperationRouteName;
+}
+
+/** Every table operation's route name, in table order (a new table entry gets its route name here). */
+export const OPERATION_ROUTE_NAMES: readonly OperationRouteName[] = OPERATIONS.map(operationRouteName);
 
 /** The API routes, by the names faults and stats use. */
-export const ROUTE_NAMES = ["showJob", "swap", "swapSync", "clientIp", "showInstance", "listTasks", "listCenterTasks"] as const;
+export const ROUTE_NAMES = [
+  "showJob",
+  "swap",
+  "swapSync",
+  "clientIp",
+  "showInstance",
+  "listTasks",
+  "listCenterTasks",
+  "showTaskProgress",
+  // Reads of what the table's operations change (vendor SDK dcs_meta.go).
+  "showIpWhitelist",
+  "listConfigurations",
+  "listAclAccounts",
+  "listGroupReplicationInfo",
+  "showNodes",
+  // The table's other operations, by `cli` name.
+  ...OPERATION_ROUTE_NAMES.filter((n) => n !== "swap" && n !== "clientIp"),
+] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 const times = z.union([z.number().int().positive(), z.literal("always")]).optional();

@@ -1,7 +1,9 @@
 /**
- * A local DCS emulator: the job API, the two job-starting operations, ShowInstance and the
- * background-task lists (per instance and the tenant-wide task center) over real HTTP on loopback, with gateway-style authentication, a controllable
- * clock and per-route fault injection. See `docs/emulator.md`.
+ * A local DCS emulator: the job API, every job-starting operation of the operation table (with its
+ * effect on the instance, `operations.ts`), ShowInstance, the reads of what the operations change and
+ * the background-task lists (per instance and the tenant-wide task center) over real HTTP on loopback,
+ * with gateway-style authentication, a controllable clock and per-route fault injection. See
+ * `docs/emulator.md`.
  *
  * ```ts
  * const emu = await startEmulator({ clock: manualClock() });
@@ -20,11 +22,29 @@ import { DEFAULT_INSTANCES, loadSeedFile, normalizeSeed, type SeedInstance, type
 import { createEmulatorServer, type LogLevel } from "./server";
 import { EmulatorState, type EmulatorJob, type JobDurations } from "./state";
 import { StatsCollector, type EmulatorStats } from "./stats";
+import { EmulatorProgress, type EstimateMode } from "./progress";
+import { GatewayThrottle, type ThrottleOptions } from "./throttle";
 
 export { ManualClock, RealClock, manualClock, type EmulatorClock } from "./clock";
 export { CODES as EMULATOR_ERROR_CODES } from "./errors";
 export { FAULT_KIND_ALIASES, FaultSchema, ROUTE_NAMES, parseFaults, type Fault, type RouteName } from "./faults";
-export { DEFAULT_INSTANCES, EMULATOR_INSTANCE_IDS, loadSeedFile, parseSeedText, type SeedInstance, type SeedInstanceInput } from "./seed";
+export {
+  DEFAULT_INSTANCES,
+  DEFAULT_REDIS_CONFIG,
+  EMULATOR_CLUSTER,
+  EMULATOR_INSTANCE_IDS,
+  emulatorAccountIds,
+  loadSeedFile,
+  parseSeedText,
+  type SeedAclAccount,
+  type SeedGroup,
+  type SeedInstance,
+  type SeedInstanceInput,
+  type SeedRedisParam,
+  type SeedReplica,
+  type SeedWhitelistGroup,
+} from "./seed";
+export { EMULATED_OPERATIONS, type EmulatedOperation, type JobEffect } from "./operations";
 export { isLoopbackAddress, type LogLevel } from "./server";
 /** True when a host name binds loopback only (`localhost`, `127.0.0.0/8`, `::1`). */
 export { isLoopbackHost };
@@ -39,6 +59,17 @@ export {
   type TaskListBody,
 } from "./state";
 export type { EmulatorStats, StartRecord } from "./stats";
+export { ESTIMATE_MODES, STEP_PLANS, progressBody, type EstimateMode, type ProgressBody, type StepPlan } from "./progress";
+export { GATEWAY_USER_THROTTLE, GatewayThrottle, describeWindow, parseThrottleSpec, type ThrottleOptions } from "./throttle";
+
+/** Temporary credentials the emulator accepts: the key pair plus the security token that must come with it. */
+export interface TemporaryCredentials {
+  accessKey: string;
+  secretKey: string;
+  securityToken: string;
+  /** When the token expires, emulated epoch ms (default: never). From then on its requests answer 401. */
+  expiresAt?: number;
+}
 
 /** Demo credentials: fixed and public, so `.env`-style instructions work. They protect nothing. */
 export const EMULATOR_DEFAULTS = Object.freeze({
@@ -63,6 +94,10 @@ export interface EmulatorOptions {
   projectId?: string;
   /** Accepted IAM tokens (`X-Auth-Token`); default: the demo token. `[]` disables token auth. */
   tokens?: string[];
+  /** Temporary credentials (AK/SK + `X-Security-Token`) accepted besides the permanent pair; default none. */
+  temporaryCredentials?: readonly TemporaryCredentials[];
+  /** The gateway's per-access-key throttle (`throttle.ts`), e.g. `GATEWAY_USER_THROTTLE` (200 per 5 min); default off. */
+  throttle?: ThrottleOptions | false;
   /** Seed instances (partial entries are filled in); default {@link DEFAULT_INSTANCES}. */
   instances?: readonly SeedInstanceInput[];
   /** A YAML/JSON seed file; ignored when `instances` is given. */
@@ -71,7 +106,7 @@ export interface EmulatorOptions {
   clock?: "real" | EmulatorClock;
   /** Speed of the real clock (10 = ten times faster). Ignored with a manual clock. */
   speed?: number;
-  /** Per-type job durations in emulated ms (defaults: swap 6 s, pass-through 20 s). */
+  /** Job durations in emulated ms per task name (defaults: the table's `typicalMs`; swap 6 s, pass-through 20 s). */
   jobDurations?: Partial<JobDurations>;
   /** How long a new job reads INIT (default 1 s, capped at its duration). */
   jobInitMs?: number;
@@ -81,6 +116,13 @@ export interface EmulatorOptions {
   jobRetentionMs?: number;
   /** Faults armed at start-up. */
   faults?: Fault[];
+  /**
+   * How good ShowBackgroundTaskProgress's `remain_time` is: `exact` (default), `noisy20`, `noisy50`,
+   * `absent`, `stuck` or `zero` (see `progress.ts`).
+   */
+  progressEstimate?: EstimateMode;
+  /** Seed of the noisy estimates (default 1): the same requests get the same answers. */
+  progressSeed?: number;
   /** Default "silent". */
   logLevel?: LogLevel;
   /** Where log lines go; default stderr. */
@@ -103,8 +145,12 @@ export interface RunningEmulator {
   /** Arms one fault or several; returns their IDs. Throws on an invalid fault. */
   inject(fault: Fault | Fault[]): number[];
   clearFaults(): void;
-  /** Changes the duration (emulated ms) of jobs of this type started from now on. */
+  /** Changes the duration (emulated ms) of jobs of this task name (for the swap and pass-through: their job type) started from now on. */
   setJobDuration(jobType: string, ms: number): void;
+  /** Changes how good the progress route's `remain_time` is, from the next answer on. Throws on an unknown mode. */
+  setProgressEstimate(mode: EstimateMode): void;
+  /** Turns the per-access-key throttle on (counting afresh) or off (`false`). Throws on invalid options. */
+  setThrottle(options: ThrottleOptions | false): void;
   stats(): EmulatorStats;
   /** Every job started so far, in start order (expired ones and those of deleted instances included). */
   jobs(): EmulatorJob[];
@@ -150,7 +196,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new FaultRegistry();
   if (options.faults?.length) faults.add(options.faults);
   const stats = new StatsCollector();
-  const auth: AuthConfig = { keys: new Map([[accessKey, secretKey]]), tokens: new Set(tokens) };
+  const progress = new EmulatorProgress(options.progressEstimate ?? "exact", options.progressSeed ?? 1);
+  const temporary = options.temporaryCredentials ?? [];
+  const auth: AuthConfig = {
+    keys: new Map([[accessKey, secretKey], ...temporary.map((t) => [t.accessKey, t.secretKey] as [string, string])]),
+    tokens: new Set(tokens),
+    securityTokens: new Map(temporary.map((t) => [t.accessKey, { token: t.securityToken, ...(t.expiresAt !== undefined ? { expiresAt: t.expiresAt } : {}) }])),
+    now: () => clock.now(),
+  };
+  const throttle = new GatewayThrottle(options.throttle ?? false);
   const logger = options.logger ?? ((line: string) => process.stderr.write(line + "\n"));
 
   const reset = () => {
@@ -158,6 +212,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults.clear();
     faults.resetLog();
     stats.reset();
+    progress.reset();
+    throttle.reset();
   };
   const { server, cancelTimers } = createEmulatorServer({
     state,
@@ -169,6 +225,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     logLevel: options.logLevel ?? "silent",
     logger,
     admin: { reset },
+    progress,
+    throttle,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -194,6 +252,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     setJobDuration: (jobType, ms) => state.setJobDuration(jobType, ms),
+    setProgressEstimate: (mode) => progress.setMode(mode),
+    setThrottle: (t) => throttle.configure(t),
     stats: () => stats.snapshot(faults.firedLog()),
     jobs: () => state.listJobs(clock.now()),
     expireJob: (jobId) => state.expireJob(jobId),

@@ -4,6 +4,7 @@
  */
 import { EMULATOR_DEFAULTS, startEmulator, type RunningEmulator } from "./index";
 import type { LogLevel } from "./server";
+import { describeWindow, type ThrottleOptions } from "./throttle";
 
 export interface ServeOptions {
   port?: number;
@@ -11,6 +12,8 @@ export interface ServeOptions {
   host?: string;
   allowRemote?: boolean;
   seedFile?: string;
+  /** The gateway's per-access-key throttle; off when absent. */
+  throttle?: ThrottleOptions;
   logLevel?: LogLevel;
   /** Where the banner goes (default stdout); log lines go to stderr. */
   print?: (text: string) => void;
@@ -39,7 +42,7 @@ export function banner(emu: RunningEmulator, speed: number): string {
     ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
     "",
     "Seeded instances:",
-    ...emu.instances.map((i) => `  ${i.instance_id}  ${i.cache_mode.padEnd(6)} ${i.name}`),
+    ...emu.instances.map((i) => `  ${i.instance_id}  ${i.cache_mode.padEnd(7)} ${i.name}`),
     "",
     `Admin: ${emu.url}/_emulator/stats, /_emulator/faults, /_emulator/clock (loopback only). Ctrl-C stops.`,
   ];
@@ -54,11 +57,15 @@ export async function serveEmulatorFromCli(options: ServeOptions = {}): Promise<
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.allowRemote !== undefined ? { allowRemote: options.allowRemote } : {}),
     ...(options.seedFile !== undefined ? { seedFile: options.seedFile } : {}),
+    ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
     speed,
     logLevel: options.logLevel ?? "info",
   });
   const print = options.print ?? ((t: string) => process.stdout.write(t + "\n"));
   print(banner(emu, speed));
+  if (options.throttle) {
+    print(`Gateway throttle: ${options.throttle.limit} requests per ${describeWindow(options.throttle.windowMs)} (emulated) per access key, then 429 APIG.0308.`);
+  }
 
   const signals = options.signals ?? (["SIGINT", "SIGTERM"] as NodeJS.Signals[]);
   const onSignal = (sig: NodeJS.Signals) => {

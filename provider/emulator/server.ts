@@ -10,9 +10,14 @@ import { authenticate, type AuthConfig } from "./auth";
 import type { EmulatorClock } from "./clock";
 import { ERRORS, errorBody, type ErrorAnswer } from "./errors";
 import { type FaultRegistry, type RequestFault, type RouteName } from "./faults";
+import { checkPathValues } from "../operations/request";
+import type { OperationDef } from "../operations/types";
+import { readOperationBody } from "./operations";
 import { matchRoute, type RouteMatch } from "./routes";
 import { parseTaskTime, type EmulatorState, type JobPlan, type StartResult, type TaskQuery } from "./state";
 import type { StatsCollector } from "./stats";
+import { ESTIMATE_MODES, EmulatorProgress, type EstimateMode } from "./progress";
+import { gatewayThrottleAnswer, type GatewayThrottle } from "./throttle";
 
 /** How much the emulator logs. */
 export type LogLevel = "silent" | "info" | "debug";
@@ -29,6 +34,10 @@ export interface ServerContext {
   logger: (line: string) => void;
   /** Admin actions the server cannot do on its own. */
   admin: { reset(): void };
+  /** ShowBackgroundTaskProgress's estimate mode and noise (`progress.ts`); absent: exact estimates. */
+  progress?: EmulatorProgress;
+  /** The gateway's per-access-key throttle (`throttle.ts`); absent or unconfigured: off. */
+  throttle?: GatewayThrottle;
 }
 
 /** Largest request body read; bigger ones get the connection closed. */
@@ -169,6 +178,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   if (route.projectId !== ctx.projectId || (headerProject !== undefined && headerProject !== ctx.projectId)) {
     return finish(fromError(ERRORS.forbidden(), requestId));
   }
+  // The gateway's per-user throttle counts every authenticated request of the key, before any fault.
+  const throttled = gatewayThrottleAnswer(ctx.throttle, auth.principal, ctx.clock);
+  if (throttled) return finish(fromError(throttled, requestId), { fault: "gateway-throttle" });
 
   const faultInstance = route.instanceId ?? (route.jobId ? ctx.state.jobInstance(route.jobId) : undefined);
   const fault = ctx.faults.takeRequestFault(route.name, faultInstance);
@@ -252,32 +264,73 @@ function runRoute(route: RouteMatch, body: string, url: URL, ctx: ServerContext,
       const list = ctx.state.listTasks(route.instanceId!, now, q);
       return list ? { status: 200, body: list } : fromError(ERRORS.instanceNotFound(route.instanceId!), requestId);
     }
+    case "showTaskProgress":
+      return taskProgressAnswer(route, now, ctx, requestId);
     case "listCenterTasks": {
       const q = parseTaskQuery(url.searchParams);
       if ("invalid" in q) return fromError(ERRORS.invalidParameter(q.invalid), requestId);
       return { status: 200, body: ctx.state.listCenterTasks(now, q) };
     }
-    case "swap":
-      return startAnswer(ctx.state.startSwap(route.instanceId!, now, () => plan(ctx, route.name, route.instanceId!)), route.name, ctx, requestId);
+    case "showIpWhitelist":
+    case "listConfigurations":
+    case "listAclAccounts":
+    case "listGroupReplicationInfo":
+    case "showNodes": {
+      const read = READS[route.name](ctx.state, route.instanceId!, now);
+      return read ? { status: 200, body: read } : fromError(ERRORS.instanceNotFound(route.instanceId!), requestId);
+    }
     case "swapSync": {
       const r = ctx.state.swapNow(route.instanceId!, now);
       if (!r.ok) return fromError(r.error, requestId);
       recordStart(ctx, route.name, r, requestId);
       return { status: 204 };
     }
-    case "clientIp": {
-      const enable = parseClientIpBody(body);
-      if (enable === undefined) return fromError(ERRORS.invalidParameter("transparent_client_ip_enable"), requestId);
-      return startAnswer(ctx.state.startClientIp(route.instanceId!, enable, now, () => plan(ctx, route.name, route.instanceId!)), route.name, ctx, requestId);
-    }
+    default:
+      // Every operation of the table (`swap`, `clientIp`, `ssl`, ...): routes.ts found its entry.
+      if (route.operation) return operationAnswer(route, route.operation, body, now, ctx, requestId);
+      return fromError(ERRORS.apiNotFound(), requestId);
   }
 }
 
-function startAnswer(r: StartResult, routeName: RouteName, ctx: ServerContext, requestId: string): Answer {
+/** The reads of what the table's operations change, by route name. */
+const READS: Record<
+  "showIpWhitelist" | "listConfigurations" | "listAclAccounts" | "listGroupReplicationInfo" | "showNodes",
+  (state: EmulatorState, instanceId: string, now: number) => Record<string, unknown> | undefined
+> = {
+  showIpWhitelist: (s, id, now) => s.showIpWhitelist(id, now),
+  listConfigurations: (s, id, now) => s.listConfigurations(id, now),
+  listAclAccounts: (s, id, now) => s.listAclAccounts(id, now),
+  listGroupReplicationInfo: (s, id, now) => s.listGroupReplicationInfo(id, now),
+  showNodes: (s, id, now) => s.showNodes(id, now),
+};
+
+/**
+ * A start call of a table operation: the path values (`checkPathValues`) and the body (`checkBody`)
+ * against the table, each problem 400 `DCS.4063` naming the field; then the state's checks and the
+ * operation's precondition (`operations.ts`); then `{"job_id": ...}` plus the fields the SDK's response
+ * model adds (UpdateSslSwitch, UpdateAclAccount: `instance_id`).
+ */
+function operationAnswer(route: RouteMatch, op: OperationDef, body: string, now: number, ctx: ServerContext, requestId: string): Answer {
+  const values = route.values ?? {};
+  const pathProblem = checkPathValues(op, values)[0];
+  if (pathProblem) return fromError(ERRORS.invalidParameter(pathProblem.field), requestId);
+  const parsed = readOperationBody(op, body);
+  if (!parsed.ok) return fromError(ERRORS.invalidParameter(parsed.field), requestId);
+  const r = ctx.state.startOperation({ op, values, body: parsed.body }, now, () => plan(ctx, route.name, values.instance_id ?? ""));
   if (!r.ok) return fromError(r.error, requestId);
-  recordStart(ctx, routeName, r, requestId);
-  return { status: 200, body: { job_id: r.job.jobId } };
+  recordStart(ctx, route.name, r, requestId);
+  return { status: 200, body: { job_id: r.job.jobId, ...(r.job.answer ?? {}) } };
 }
+
+/** ShowBackgroundTaskProgress: 404 for an unknown instance, or a task the instance does not list (yet). */
+function taskProgressAnswer(route: RouteMatch, now: number, ctx: ServerContext, requestId: string): Answer {
+  if (!ctx.state.hasInstance(route.instanceId!)) return fromError(ERRORS.instanceNotFound(route.instanceId!), requestId);
+  const job = ctx.state.taskJob(route.instanceId!, route.taskId!, now);
+  if (!job) return fromError(ERRORS.resourceNotFound(), requestId);
+  return { status: 200, body: (ctx.progress ?? EXACT_PROGRESS).body(job, now) };
+}
+/** Used when the context carries no progress settings: exact estimates (no noise is drawn). */
+const EXACT_PROGRESS = new EmulatorProgress("exact");
 
 function recordStart(ctx: ServerContext, routeName: RouteName, r: Extract<StartResult, { ok: true }>, requestId: string): void {
   ctx.stats.started({
@@ -303,20 +356,6 @@ function plan(ctx: ServerContext, routeName: RouteName, instanceId: string): Job
     if (outcome.durationMs !== undefined && !duration) p.durationMs = outcome.durationMs;
   }
   return p;
-}
-
-/** `{"transparent_client_ip_enable": bool}`; undefined when the body is anything else. */
-export function parseClientIpBody(body: string): boolean | undefined {
-  try {
-    const v = JSON.parse(body) as unknown;
-    if (v && typeof v === "object" && !Array.isArray(v)) {
-      const e = (v as Record<string, unknown>).transparent_client_ip_enable;
-      if (typeof e === "boolean") return e;
-    }
-  } catch {
-    // fall through
-  }
-  return undefined;
 }
 
 /**
@@ -411,6 +450,14 @@ function handleAdmin(method: string, path: string, body: string, ctx: ServerCont
       }
       case "GET /_emulator/jobs":
         return { status: 200, body: { jobs: ctx.state.listJobs(ctx.clock.now()) } };
+    }
+    if (method === "POST" && path === "/_emulator/progress") {
+      const estimate = (json() as { estimate?: unknown } | undefined)?.estimate;
+      if (typeof estimate !== "string" || !(ESTIMATE_MODES as readonly string[]).includes(estimate) || !ctx.progress) {
+        return { status: 400, body: { error: `Send {"estimate": one of ${ESTIMATE_MODES.map((m) => JSON.stringify(m)).join(", ")}}.` } };
+      }
+      ctx.progress.setMode(estimate as EstimateMode);
+      return { status: 200, body: { estimate } };
     }
     const expire = /^\/_emulator\/jobs\/([^/]+)\/expire$/.exec(path);
     if (method === "POST" && expire) {

@@ -1,22 +1,33 @@
 /**
  * The emulator's in-memory DCS: instances, jobs and background tasks. Pure: every method takes the
  * emulated time `now`, job status is computed from it at read time, and a finished job's effect
- * (swap the master, flip pass-through) is applied the first time anything looks at the instance or
- * the job after its end, so a manual clock gives exact, timer-free behaviour.
+ * (`operations.ts`: swap the master, flip pass-through or SSL, set parameters, ...) is applied the
+ * first time anything looks at the instance or the job after its end, so a manual clock gives exact,
+ * timer-free behaviour.
  */
 import { randomBytes } from "node:crypto";
-import type { KnownJobType } from "../types";
+import { OPERATIONS, operation } from "../operations/table";
+import type { OperationDef, PathValues } from "../operations/types";
 import { ERRORS, type ErrorAnswer } from "./errors";
+import { emulatedOperation, isErrorAnswer, jobTypeOf, nodeName, type JobEffect, type OperationCall, type TaskDetails } from "./operations";
 import type { SeedInstance } from "./seed";
 
-/** Job durations in emulated milliseconds, per job type. */
-export type JobDurations = Record<KnownJobType, number> & Record<string, number>;
+/** Job durations in emulated milliseconds, per task name (for the swap and pass-through: their job type). */
+export type JobDurations = Record<string, number>;
 
-/** Defaults: a swap takes seconds, a pass-through change takes longer (it restarts proxies). */
+/**
+ * Defaults: each operation's `typicalMs` from the table, by task name, except the swap (6 s) and the
+ * pass-through change (20 s), which keep the durations they had before the table (tests, benchmarks
+ * and docs count on them).
+ */
 export const DEFAULT_JOB_DURATIONS: Readonly<JobDurations> = Object.freeze({
+  ...Object.fromEntries(OPERATIONS.map((o) => [o.task.name, o.typicalMs])),
   masterStandbySwapJob: 6_000,
   modifyClientIpTransJob: 20_000,
 });
+
+/** `config_time` of ListConfigurations before any parameter change (the emulator's seed time). */
+export const SEED_CONFIG_TIME = "2024-01-01T00:00:00.000Z";
 
 /** How long a new job reads `INIT` before `RUNNING` (capped at the job's duration). */
 export const DEFAULT_JOB_INIT_MS = 1_000;
@@ -42,13 +53,19 @@ export function newTaskId(): string {
 /** The `error_code` a failed job's task-center item carries unless the fault names one (emulator's choice). */
 export const DEFAULT_TASK_ERROR_CODE = "DCS.5000";
 
-type Effect = { kind: "swap" } | { kind: "clientIp"; enable: boolean };
-
 interface JobRecord {
   jobId: string;
   /** The background task's ID: its own value, never the job ID. */
   taskId: string;
-  jobType: KnownJobType;
+  /** ShowJobInfo `job_type`: the table's `jobType`, else the task name. */
+  jobType: string;
+  /** The task's `name` in both lists: the table's `task.name`. */
+  taskName: string;
+  /** The SDK name of the operation (`swapSync` for the synchronous swap). */
+  operation: string;
+  /** Its path values (group, node, account IDs). */
+  values: PathValues;
+  /** "" for a tenant-wide job (ExportInstancesTask). */
   instanceId: string;
   beginMs: number;
   initMs: number;
@@ -58,8 +75,11 @@ interface JobRecord {
   failReason: string | null;
   /** Task-center `error_code` once the job has failed. */
   errorCode: string | null;
-  effect: Effect;
+  /** Applied to the instance when the job ends in SUCCESS. */
+  effect?: JobEffect;
   params: string | null;
+  /** The task's `details` (DetailsBody). */
+  details: TaskDetails;
   settled: boolean;
   /** Expired by `expireJob()`: ShowJobInfo answers 404, the task stays listed. */
   expired: boolean;
@@ -81,9 +101,12 @@ export interface JobPlan {
 /** A started job, as the server needs it for its answer and its stats. */
 export interface StartedJobInfo {
   jobId: string;
-  jobType: KnownJobType;
+  jobType: string;
+  /** "" for a tenant-wide job. */
   instanceId: string;
   beginMs: number;
+  /** Fields of the start answer besides `job_id`. */
+  answer?: Record<string, unknown>;
 }
 
 export type StartResult = { ok: true; job: StartedJobInfo } | { ok: false; error: ErrorAnswer };
@@ -185,11 +208,12 @@ export class EmulatorState {
   /** Back to the seed: instances as seeded (deleted ones back too), no jobs. */
   reset(seed?: readonly SeedInstance[]): void {
     if (seed) this.seed = seed;
-    this.instances = new Map(this.seed.map((s) => [s.instance_id, { ...s }]));
+    // Deep copies: effects change nested lists (groups, accounts, parameters), never the seed.
+    this.instances = new Map(this.seed.map((s) => [s.instance_id, structuredClone(s) as InstanceRecord]));
     this.jobs = new Map();
   }
 
-  /** Changes the duration of jobs of `jobType` started from now on. */
+  /** Changes the duration of jobs of this task name (for the swap and pass-through: their job type) started from now on. */
   setJobDuration(jobType: string, ms: number): void {
     if (!(typeof ms === "number" && ms >= 0)) throw new RangeError(`The duration of ${jobType} must be a non-negative number of milliseconds.`);
     this.durations[jobType] = ms;
@@ -255,14 +279,9 @@ export class EmulatorState {
       const inst = this.instances.get(job.instanceId);
       if (!inst) continue;
       if (inst.activeJobId === job.jobId) delete inst.activeJobId;
-      if (job.outcome !== "SUCCESS") continue;
-      if (job.effect.kind === "swap") {
-        const m = inst.master_node;
-        inst.master_node = inst.standby_node;
-        inst.standby_node = m;
-      } else {
-        inst.transparent_client_ip_enable = job.effect.enable;
-      }
+      if (job.outcome !== "SUCCESS" || !job.effect) continue;
+      if (typeof job.effect === "function") job.effect(inst);
+      else Object.assign(inst, structuredClone(job.effect));
     }
   }
 
@@ -311,10 +330,15 @@ export class EmulatorState {
       features: {
         support_acl: true,
         support_transparent_client_ip: i.support_transparent_client_ip,
-        support_ssl: false,
+        support_ssl: i.support_ssl,
         support_audit_log: false,
       },
-      enable_ssl: false,
+      enable_ssl: i.enable_ssl,
+      // Public access (UpdatePublicIp / DeletePublicIp); the ID and address are null while it is off.
+      enable_publicip: i.enable_publicip,
+      publicip_id: i.publicip_id,
+      publicip_address: i.publicip_address,
+      ...(i.cache_mode === "cluster" ? { sharding_count: i.groups.length, replica_count: i.groups[0]?.replicas.length ?? 0 } : {}),
       port: 6379,
       domain_name: `redis-${i.instance_id}.dcs.emulator.local`,
       charging_mode: 0,
@@ -345,14 +369,14 @@ export class EmulatorState {
     const ended = status === "SUCCESS" || status === "FAIL";
     return {
       id: j.taskId,
-      name: j.jobType,
+      name: j.taskName,
       // Assumption: the task reads the job's status (the vendor lists no task status values).
       status,
       created_at: new Date(j.beginMs).toISOString(),
       updated_at: ended ? new Date(j.beginMs + j.durationMs).toISOString() : null,
       ...EMULATOR_USER,
       params: j.params,
-      details: {},
+      details: { ...j.details },
       enable_show: false,
     };
   }
@@ -381,7 +405,130 @@ export class EmulatorState {
     };
   }
 
-  /** Checks shared by every operation: exists, running, not busy. */
+  // ---- reads of what the operations change (response shapes: the vendor SDK's models) ---------------
+
+  /** ShowIpWhitelist (`ShowIpWhitelistResponse`), or undefined when there is no such instance. */
+  showIpWhitelist(instanceId: string, now: number): Record<string, unknown> | undefined {
+    this.settle(now);
+    const i = this.instances.get(instanceId);
+    if (!i) return undefined;
+    return { instance_id: i.instance_id, enable_whitelist: i.enable_whitelist, whitelist: i.whitelist.map((g) => ({ group_name: g.group_name, ip_list: [...g.ip_list] })) };
+  }
+
+  /**
+   * ListConfigurations (`ListConfigurationsResponse`, items `QueryRedisConfig`). `config_status` is
+   * `UPDATING` while a parameter change runs, `FAILURE` when the last one failed, else `SUCCESS` (the
+   * SDK's enum); `config_time` is the last change's begin (the seed time before any).
+   */
+  listConfigurations(instanceId: string, now: number): Record<string, unknown> | undefined {
+    this.settle(now);
+    const i = this.instances.get(instanceId);
+    if (!i) return undefined;
+    const last = [...this.jobs.values()].filter((j) => j.instanceId === instanceId && j.operation === "UpdateInstanceConfig").at(-1);
+    const status = last ? this.statusAt(last, now) : "SUCCESS";
+    return {
+      config_time: last ? new Date(last.beginMs).toISOString() : SEED_CONFIG_TIME,
+      instance_id: i.instance_id,
+      redis_config: i.redis_config.map((p) => ({
+        param_id: p.param_id,
+        param_name: p.param_name,
+        param_value: p.param_value,
+        default_value: p.default_value,
+        value_type: p.value_type,
+        value_range: p.value_range,
+        description: p.description,
+      })),
+      config_status: status === "SUCCESS" ? "SUCCESS" : status === "FAIL" ? "FAILURE" : "UPDATING",
+      status: i.status,
+    };
+  }
+
+  /**
+   * ListAclAccounts (`ListAclAccountsResponse`, items `AclAccountResp`): `status` is `UPDATING` while a
+   * role change of that account runs, else `AVAILABLE`; `error_code` null ("not used yet", the SDK says).
+   */
+  listAclAccounts(instanceId: string, now: number): Record<string, unknown> | undefined {
+    this.settle(now);
+    const i = this.instances.get(instanceId);
+    if (!i) return undefined;
+    const active = i.activeJobId ? this.jobs.get(i.activeJobId) : undefined;
+    const updating = active?.operation === "UpdateAclAccount" ? active.values.account_id : undefined;
+    return {
+      accounts: i.acl_accounts.map((a) => ({
+        account_id: a.account_id,
+        account_name: a.account_name,
+        account_type: a.account_type,
+        instance_id: i.instance_id,
+        status: a.account_id === updating ? "UPDATING" : "AVAILABLE",
+        account_role: a.account_role,
+        description: a.description,
+        error_code: null,
+      })),
+    };
+  }
+
+  /**
+   * ListGroupReplicationInfo (`ListGroupReplicationInfoResponse`): the shards of a cluster instance and
+   * their replicas (`replication_role` master/slave, `status` Active); other instances have none.
+   */
+  listGroupReplicationInfo(instanceId: string, now: number): Record<string, unknown> | undefined {
+    this.settle(now);
+    const i = this.instances.get(instanceId);
+    if (!i) return undefined;
+    return {
+      group_list: i.groups.map((g) => ({
+        group_id: g.group_id,
+        group_name: g.group_name,
+        replication_list: g.replicas.map((r) => ({
+          replication_role: r.role,
+          replication_ip: r.ip,
+          is_replication: false,
+          replication_id: r.replication_id,
+          node_id: r.node_id,
+          status: "Active",
+          az_code: r.az_code,
+          dimensions: replicaDimensions(i.instance_id, r.monitor_id),
+        })),
+      })),
+      group_count: i.groups.length,
+    };
+  }
+
+  /**
+   * ShowNodesInformation (`GET .../logical-nodes`, `ShowNodesInformationResponse`, items
+   * `NodesInfoResp`): a cluster's nodes, with `is_remove_ip` (DeleteIpFromDomainName) and `node_type`
+   * (master/slave); other instances list none.
+   */
+  showNodes(instanceId: string, now: number): Record<string, unknown> | undefined {
+    this.settle(now);
+    const i = this.instances.get(instanceId);
+    if (!i) return undefined;
+    const nodes = i.groups.flatMap((g) =>
+      g.replicas.map((r, n) => ({
+        logical_node_id: r.node_id,
+        name: nodeName(g, n),
+        status: "Active",
+        az_code: r.az_code,
+        node_role: "redis-server",
+        node_type: r.role,
+        node_ip: r.ip,
+        node_port: "6379",
+        node_id: r.node_id,
+        priority_weight: 100,
+        is_access: true,
+        group_id: g.group_id,
+        group_name: g.group_name,
+        is_remove_ip: r.ip_removed,
+        replication_id: r.replication_id,
+        dimensions: replicaDimensions(i.instance_id, r.monitor_id),
+      })),
+    );
+    return { instance_id: i.instance_id, total: nodes.length, nodes };
+  }
+
+  // ---- starting operations ----------------------------------------------------------------------
+
+  /** Checks shared by every operation about an instance: exists, not busy, running. */
   private precheck(instanceId: string, now: number, busyCode: (active: JobRecord) => ErrorAnswer): ErrorAnswer | InstanceRecord {
     this.settle(now);
     const inst = this.instances.get(instanceId);
@@ -392,65 +539,120 @@ export class EmulatorState {
     return inst;
   }
 
-  /** `PUT .../async-swap`. `plan` is asked only when the job really starts (so faults are not wasted). */
-  startSwap(instanceId: string, now: number, plan: () => JobPlan): StartResult {
-    const inst = this.precheck(instanceId, now, (a) => ERRORS.instanceBusy(a.jobType));
-    if (!isInstance(inst)) return { ok: false, error: inst };
-    if (inst.cache_mode !== "ha") return { ok: false, error: ERRORS.swapNotSupported() };
-    return { ok: true, job: this.createJob(inst, "masterStandbySwapJob", { kind: "swap" }, null, now, plan()) };
+  /**
+   * Starts an operation of the table (path values and body already checked against it): the shared
+   * checks (for an instance's operation), then its own precondition (`operations.ts`). `plan` is asked
+   * only when the job really starts (so faults are not wasted on a refused call).
+   */
+  startOperation(call: OperationCall, now: number, plan: () => JobPlan): StartResult {
+    const emulated = emulatedOperation(call.op);
+    this.settle(now);
+    let inst: InstanceRecord | undefined;
+    if (emulated.scope === "instance") {
+      const checked = this.precheck(call.values.instance_id ?? "", now, (a) => emulated.busy?.(a) ?? ERRORS.instanceBusy(a.jobType));
+      if (!isInstance(checked)) return { ok: false, error: checked };
+      inst = checked;
+    }
+    const start = emulated.start(inst, call);
+    if (isErrorAnswer(start)) return { ok: false, error: start };
+    const job = this.createJob(inst, call.op, call.op.name, call.values, start.effect, start.params, start.details ?? {}, now, plan());
+    return { ok: true, job: start.answer ? { ...job, answer: start.answer } : job };
   }
 
   /** `POST .../swap` (synchronous fallback): swaps at once; records a finished task. */
   swapNow(instanceId: string, now: number): StartResult {
+    const op = operation("ChangeMasterStandbyAsync");
     const inst = this.precheck(instanceId, now, (a) => ERRORS.instanceBusy(a.jobType));
     if (!isInstance(inst)) return { ok: false, error: inst };
-    if (inst.cache_mode !== "ha") return { ok: false, error: ERRORS.swapNotSupported() };
-    const job = this.createJob(inst, "masterStandbySwapJob", { kind: "swap" }, null, now, { durationMs: 0 });
+    const start = emulatedOperation(op).start(inst, { op, values: { instance_id: instanceId }, body: {} });
+    if (isErrorAnswer(start)) return { ok: false, error: start };
+    const job = this.createJob(inst, op, "swapSync", { instance_id: instanceId }, start.effect, start.params, {}, now, { durationMs: 0 });
     this.settle(now);
     return { ok: true, job };
   }
 
-  /** `PUT .../client-ip-transparent-transmission`. */
-  startClientIp(instanceId: string, enable: boolean, now: number, plan: () => JobPlan): StartResult {
-    const inst = this.precheck(instanceId, now, (a) =>
-      a.jobType === "modifyClientIpTransJob" ? ERRORS.clientIpInProgress() : ERRORS.instanceBusy(a.jobType),
-    );
-    if (!isInstance(inst)) return { ok: false, error: inst };
-    if (!inst.support_transparent_client_ip) return { ok: false, error: ERRORS.clientIpNotSupported() };
-    if (inst.transparent_client_ip_enable === enable) {
-      return { ok: false, error: enable ? ERRORS.clientIpAlreadyOn() : ERRORS.clientIpAlreadyOff() };
-    }
-    const params = JSON.stringify({ transparent_client_ip_enable: enable });
-    return { ok: true, job: this.createJob(inst, "modifyClientIpTransJob", { kind: "clientIp", enable }, params, now, plan()) };
-  }
-
-  private createJob(inst: InstanceRecord, jobType: KnownJobType, effect: Effect, params: string | null, now: number, plan: JobPlan): StartedJobInfo {
+  private createJob(
+    inst: InstanceRecord | undefined,
+    op: OperationDef,
+    operationName: string,
+    values: PathValues,
+    effect: JobEffect | undefined,
+    params: string | null,
+    details: TaskDetails,
+    now: number,
+    plan: JobPlan,
+  ): StartedJobInfo {
     let jobId = newJobId();
     while (this.jobs.has(jobId)) jobId = newJobId();
     const taskIds = new Set([...this.jobs.values()].map((j) => j.taskId));
     let taskId = newTaskId();
     while (taskIds.has(taskId)) taskId = newTaskId();
-    const durationMs = plan.hang ? Infinity : (plan.durationMs ?? this.durations[jobType] ?? 0);
+    const jobType = jobTypeOf(op);
+    const durationMs = plan.hang ? Infinity : (plan.durationMs ?? this.durations[op.task.name] ?? op.typicalMs);
+    const instanceId = inst?.instance_id ?? "";
     const job: JobRecord = {
       jobId,
       taskId,
       jobType,
-      instanceId: inst.instance_id,
+      taskName: op.task.name,
+      operation: operationName,
+      values: { ...values },
+      instanceId,
       beginMs: now,
       initMs: this.initMs,
       durationMs,
       outcome: plan.fail !== undefined ? "FAIL" : "SUCCESS",
       failReason: plan.fail ?? null,
       errorCode: plan.fail !== undefined ? (plan.errorCode ?? DEFAULT_TASK_ERROR_CODE) : null,
-      effect,
+      ...(effect ? { effect } : {}),
       params,
+      details,
       settled: false,
       expired: false,
     };
     this.jobs.set(jobId, job);
-    inst.activeJobId = jobId;
-    return { jobId, jobType, instanceId: inst.instance_id, beginMs: now };
+    if (inst) inst.activeJobId = jobId;
+    return { jobId, jobType, instanceId, beginMs: now };
   }
+
+  // ---- task progress (ShowBackgroundTaskProgress; the body is made in progress.ts) ----------------
+
+  /**
+   * The job behind task `taskId` of an instance, as the progress route needs it; undefined when the
+   * instance does not exist or does not list that task at `now` (unknown, another instance's, or not
+   * listed yet because of `taskListLagMs`).
+   */
+  taskJob(instanceId: string, taskId: string, now: number): TaskJobView | undefined {
+    this.settle(now);
+    if (!this.instances.has(instanceId)) return undefined;
+    for (const j of this.jobs.values()) {
+      if (j.taskId !== taskId || j.instanceId !== instanceId) continue;
+      if (now < j.beginMs + this.taskListLagMs) return undefined;
+      return { jobId: j.jobId, taskId: j.taskId, jobType: j.jobType, beginMs: j.beginMs, initMs: j.initMs, durationMs: j.durationMs, outcome: j.outcome, errorCode: j.errorCode };
+    }
+    return undefined;
+  }
+}
+
+/** A job as the progress route sees it (see {@link EmulatorState.taskJob}). */
+export interface TaskJobView {
+  jobId: string;
+  taskId: string;
+  jobType: string;
+  beginMs: number;
+  initMs: number;
+  /** Infinity: never ends. */
+  durationMs: number;
+  outcome: "SUCCESS" | "FAIL";
+  errorCode: string | null;
+}
+
+/** A replica's monitoring dimensions (the SDK's doc: the instance, then the replica's monitoring object). */
+function replicaDimensions(instanceId: string, monitorId: string): Array<{ name: string; value: string }> {
+  return [
+    { name: "dcs_instance_id", value: instanceId },
+    { name: "dcs_cluster_redis_node", value: monitorId },
+  ];
 }
 
 function isInstance(x: ErrorAnswer | InstanceRecord): x is InstanceRecord {

@@ -7,7 +7,8 @@
 import type { PlanContext } from "../lifecycle/planner";
 import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } from "../lifecycle/record";
 import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
-import type { DcsApi, Job, StartCallOptions, StartedJob } from "../types";
+import type { DcsApi, Job, StartCallOptions, StartedJob, StepSummary } from "../types";
+import { stepSummaries } from "../waiter/progress";
 import { claims, clean, clientFor, lifecycleError, log, lookObservation, now, reconcileObservation, startObservation, unknownOutcomeGraceMs, waitObservation, type Location, type StepScope } from "./core";
 import { adoptWithinMs, compact, jobOutputs, stableJson, waitTimeoutMs, type DurationInput, type JobOutputs, type RecordOutputs } from "./logic";
 
@@ -43,7 +44,7 @@ export interface ActionSpec<I extends ActionInputs> {
 }
 
 /** The flat job fields of the outputs (0.1.0's public outputs). */
-const JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted"] as const;
+const JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "steps"] as const;
 
 /**
  * The flat job fields for the record's current job: from the job read in this run, else carried over
@@ -56,8 +57,8 @@ function flatJobFields(r: LifecycleRecord, last: Job | undefined, prev: Partial<
   const jobId = current.jobId;
   if (last && jobId && last.jobId === jobId) return jobOutputs(last, adopted);
   if (prev && jobId && prev.jobId === jobId) {
-    const { jobType: t, status, beginTime, endTime, durationMs, failReason } = prev;
-    return compact({ jobId, jobType: t, status: r.pending ? status : (r.ended?.outcome ?? status), beginTime, endTime, durationMs, failReason: r.ended?.failReason ?? failReason, adopted });
+    const { jobType: t, status, beginTime, endTime, durationMs, failReason, steps } = prev;
+    return compact({ jobId, jobType: t, status: r.pending ? status : (r.ended?.outcome ?? status), beginTime, endTime, durationMs, failReason: r.ended?.failReason ?? failReason, adopted, steps });
   }
   return compact({ jobId, jobType: jobType || undefined, status: r.pending ? "UNKNOWN" : r.ended!.outcome, failReason: r.ended?.failReason, adopted });
 }
@@ -137,8 +138,9 @@ export async function runAction<I extends ActionInputs>(
       label: scope.label,
       id: idFor((error as { record?: LifecycleRecord }).record ?? stored),
       stored,
-      props: (r) => outputsOf(spec, i, r, scope.lastJob, prev),
+      props: (r) => outputsOf(spec, i, r, scope.lastJob, prev, stepsOutput(scope, r)),
       raw,
+      scope,
     });
   }
   const r = result.record;
@@ -148,7 +150,14 @@ export async function runAction<I extends ActionInputs>(
     extra = (await spec.afterSuccess?.(scope, i, job)) ?? {};
     if (!spec.afterSuccess) log(`${scope.label}: job ${job?.jobId ?? r.ended?.jobId} SUCCESS${job?.durationMs !== undefined ? ` in ${Math.round(job.durationMs / 1000)} s` : ""}`);
   }
-  return { id: idFor(r), outs: outputsOf(spec, i, r, scope.lastJob, prev, extra) };
+  return { id: idFor(r), outs: outputsOf(spec, i, r, scope.lastJob, prev, { ...stepsOutput(scope, r), ...extra }) };
+}
+
+/** `steps`, when this run read the progress of the record's current job (else the stored ones stay, for the same job). */
+function stepsOutput(scope: StepScope, r: LifecycleRecord): { steps?: StepSummary[] } {
+  const jobId = (r.pending ?? r.ended)?.jobId;
+  const steps = scope.lastJob && jobId === scope.lastJob.jobId ? stepSummaries(scope.progress) : undefined;
+  return steps ? { steps } : {};
 }
 
 /** Inputs without the host's `__provider`, undefined values, and the location inputs kept. */

@@ -20,9 +20,11 @@ import type { Observation } from "../lifecycle/planner";
 import { LifecycleFailure, LifecycleInterrupted } from "../lifecycle/runner";
 import type { LifecycleRecord, PendingJob } from "../lifecycle/record";
 import { Claims, lookAtTasks, TASK_SKEW_MS, taskIs, type TaskView } from "../tasks";
-import type { DcsApi, DcsInstance, Job, StartCallOptions, StartedJob } from "../types";
+import type { DcsApi, DcsInstance, Job, ProgressSnapshot, StartCallOptions, StartedJob } from "../types";
 import { waitForJob, type WaitOptions } from "../waiter/wait";
-import { compact, progressLine } from "./logic";
+import { progressSourceFor } from "../waiter/progress-source";
+import { ProgressLines } from "../progress-text";
+import { compact } from "./logic";
 import { clientOptionsFrom, explainConfigError, readStackSettings, type ConfigLike, type StackSettings } from "./settings";
 
 /** How long an unknown start outcome stays unknown while the task list shows nothing for it. */
@@ -212,10 +214,13 @@ export function withProvider(props: object, inputs: object): Record<string, unkn
  */
 export function lifecycleError(
   error: unknown,
-  opts: { label: string; id: string; stored: LifecycleRecord; props: (r: LifecycleRecord) => object; raw: object },
+  opts: { label: string; id: string; stored: LifecycleRecord; props: (r: LifecycleRecord) => object; raw: object; scope?: Pick<StepScope, "failedStep"> },
 ): Error {
   if (error instanceof LifecycleFailure) {
-    return new PartialFailure(error.message, opts.id, withProvider(opts.props(error.record), opts.raw), [error.message]);
+    // A failed job: the task's failed step and its error_code go next to the fail_reason.
+    const step = opts.scope?.failedStep;
+    const message = step ? `${error.message.replace(/\.?$/, "")} (step "${step.name}" FAILED${step.errorCode ? ` with error_code ${step.errorCode}` : ""}).` : error.message;
+    return new PartialFailure(message, opts.id, withProvider(opts.props(error.record), opts.raw), [message]);
   }
   if (error instanceof LifecycleInterrupted) {
     const why = explainApiError(error.error, opts.label, error.during);
@@ -272,6 +277,10 @@ export interface StepScope {
   deadline: number;
   /** The last job read, for the outputs. */
   lastJob?: Job;
+  /** The last task progress the wait saw (final once the job ended), for the outputs' `steps`. */
+  progress?: ProgressSnapshot;
+  /** The task's step that reported FAILED (with its `error_code`), when the job failed: for the message. */
+  failedStep?: { name: string; errorCode?: string };
 }
 
 /** Waits for a pending job and says how it ended, as an observation. */
@@ -280,12 +289,13 @@ export async function waitObservation(s: StepScope, pending: PendingJob, readAtO
   if (!jobId && pending.taskId) jobId = (await findTask(s, pending))?.jobId;
   if (!jobId) return followTask(s, pending);
   try {
-    const job = await waitLogged(s, jobId, readAtOnce);
+    const job = await waitLogged(s, jobId, readAtOnce, { ...(pending.taskId ? { taskId: pending.taskId } : {}), sinceMs: Date.parse(pending.since) });
     s.lastJob = job;
     return { type: "job", job: { jobId: job.jobId, status: "SUCCESS", failReason: job.failReason } };
   } catch (error) {
     if (error instanceof JobFailedError) {
       s.lastJob = error.job;
+      if (error.failedStep) s.failedStep = error.failedStep;
       return { type: "job", job: { jobId: error.job.jobId, status: "FAIL", failReason: error.job.failReason } };
     }
     if (error instanceof JobTimeoutError && error.lastJob) s.lastJob = error.lastJob;
@@ -331,8 +341,31 @@ async function followTask(s: StepScope, pending: PendingJob): Promise<Observatio
   }
 }
 
-function waitOptions(s: StepScope, readAtOnce: boolean): WaitOptions {
-  let lastLogged: number | undefined;
+/** The waited job's task, when known, and when it began at the latest (for finding the task). */
+export interface WaitAbout {
+  taskId?: string;
+  sinceMs?: number;
+}
+
+/**
+ * The waiter's options for a step: its deadline, the job type's schedule, the task's progress when
+ * the API can read it (steps and time left in the log and the outputs, reads timed by the estimate),
+ * and the progress log (one line per status change, step change or 30 s heartbeat).
+ */
+function waitOptions(s: StepScope, readAtOnce: boolean, about?: WaitAbout): WaitOptions {
+  const lines = new ProgressLines();
+  const progress =
+    about && s.instanceId
+      ? progressSourceFor(s.api, {
+          instanceId: s.instanceId,
+          ...(s.jobType ? { jobType: s.jobType } : {}),
+          ...(about.taskId ? { taskId: about.taskId } : {}),
+          ...(about.sinceMs !== undefined && Number.isFinite(about.sinceMs) ? { sinceMs: about.sinceMs } : {}),
+          // The outputs keep every step's duration: one more read after the end when a step was never seen running.
+          readAfterSuccess: true,
+          now,
+        })
+      : undefined;
   return {
     deadline: s.deadline,
     timeoutMs: Math.max(1, s.deadline - now()),
@@ -340,21 +373,20 @@ function waitOptions(s: StepScope, readAtOnce: boolean): WaitOptions {
     jobType: s.jobType,
     // A job that may have ended long ago (resumed, adopted, reconciled) is read at once.
     ...(readAtOnce ? { firstDelayMs: 0, notFoundGraceMs: 0 } : {}),
+    ...(progress ? { progress } : {}),
     onProgress: (p) => {
-      const line = progressLine(p, lastLogged);
-      if (line) {
-        lastLogged = p.elapsedMs;
-        log(`${s.label}: ${line}`);
-      }
+      const line = lines.next(p);
+      if (p.kind === "progress" && lines.progress) s.progress = lines.progress;
+      if (line) log(`${s.label}: ${line}`);
     },
     ...overrides.wait,
   };
 }
 
-/** Waits for a job, logging status changes and a heartbeat every 30 s. */
-export async function waitLogged(s: StepScope, jobId: string, readAtOnce: boolean): Promise<Job> {
+/** Waits for a job, logging status changes, step changes and a heartbeat every 30 s. */
+export async function waitLogged(s: StepScope, jobId: string, readAtOnce: boolean, about: WaitAbout = {}): Promise<Job> {
   log(`${s.label}: waiting for job ${jobId} (up to ${Math.max(0, Math.round((s.deadline - now()) / 1000))} s)`);
-  return waitForJob(s.api, jobId, waitOptions(s, readAtOnce));
+  return waitForJob(s.api, jobId, waitOptions(s, readAtOnce, about));
 }
 
 /** The look at the task list before starting. Throws when it cannot be read (nothing was started). */

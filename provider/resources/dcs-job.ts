@@ -3,7 +3,8 @@
  * so they keep no lifecycle record: a wait that fails is a plain error and the next `up` waits again.
  */
 import { DcsApiError, JobFailedError } from "../errors";
-import type { Job } from "../types";
+import type { Job, StepSummary } from "../types";
+import { stepSummaries } from "../waiter/progress";
 import { clientFor, log, now, useStackSettings, waitLogged, type StepScope } from "./core";
 import {
   assertChecked,
@@ -28,14 +29,17 @@ function label(i: DcsJobInputs): string {
 /** The message of a failed job: fail reason, job ID and instance ID, always. */
 function failedMessage(error: JobFailedError, i: DcsJobInputs): string {
   const on = i.instanceId ? ` on DCS instance ${i.instanceId}` : "";
-  return `DCS job ${error.job.jobId}${on} failed: DCS job ${error.job.jobId} (${error.job.jobType}) ended in FAIL: ${error.failReason ?? "no fail_reason given"}.`;
+  const step = error.failedStep ? ` Step "${error.failedStep.name}" FAILED${error.failedStep.errorCode ? ` with error_code ${error.failedStep.errorCode}` : ""}.` : "";
+  return `DCS job ${error.job.jobId}${on} failed: DCS job ${error.job.jobId} (${error.job.jobType}) ended in FAIL: ${error.failReason ?? "no fail_reason given"}.${step}`;
 }
 
 /** Waits for an existing job (read at once: it may have ended long ago). FAIL rejects with its reason. */
-async function finish(i: DcsJobInputs): Promise<Job> {
+async function finish(i: DcsJobInputs, seen?: { steps?: StepSummary[] }): Promise<Job> {
   const scope: StepScope = { api: clientFor(i), label: label(i), instanceId: i.instanceId ?? "", jobType: "", deadline: now() + waitTimeoutMs(i.waitTimeout) };
   try {
-    return await waitLogged(scope, i.jobId, true);
+    const job = await waitLogged(scope, i.jobId, true, {});
+    if (seen) seen.steps = stepSummaries(scope.progress);
+    return job;
   } catch (error) {
     if (error instanceof JobFailedError) throw new Error(failedMessage(error, i));
     throw error;
@@ -43,9 +47,11 @@ async function finish(i: DcsJobInputs): Promise<Job> {
 }
 
 async function finishOutputs(i: DcsJobInputs): Promise<DcsJobOutputs> {
-  const job = await finish(i);
+  const seen: { steps?: StepSummary[] } = {};
+  const job = await finish(i, seen);
   log(`${label(i)}: SUCCESS`);
-  return compact({ ...i, ...jobOutputs(job, false) });
+  // `steps`: the task's steps, when the instance is known and the progress could be read.
+  return compact({ ...i, ...jobOutputs(job, false), steps: seen.steps });
 }
 
 /** The `DcsJob` provider implementation. */

@@ -14,15 +14,18 @@ import { DEFAULT_WAIT_TIMEOUT_MS, type DurationInput, type JobOutputs } from "./
 import { clientIpPassThroughProvider, dcsJobProvider, masterStandbySwapProvider } from "./providers";
 import { waitForJobOutputs } from "./runtime";
 import { readStackSettings } from "./settings";
+import type { LocationArgs } from "./operation-classes";
+import type { StepSummary } from "../types";
 
 export type { DurationInput, JobOutputs } from "./logic";
+export * from "./operation-classes";
 export { DEFAULT_WAIT_TIMEOUT_MS };
 
 /** The module part of the resources' type tokens: `pulumi-nodejs:dynamic/dcs:<Name>`. */
 const MODULE = "dcs";
 
 /** Arguments of {@link MasterStandbySwap}. */
-export interface MasterStandbySwapArgs {
+export interface MasterStandbySwapArgs extends LocationArgs {
   /** The master/standby (`ha`) instance to switch over. Changing it replaces the resource (a new swap on the new instance). */
   instanceId: pulumi.Input<string>;
   /**
@@ -80,12 +83,14 @@ export class MasterStandbySwap extends pulumi.dynamic.Resource {
   declare public readonly masterNode: pulumi.Output<string | undefined>;
   /** The instance's status read after the job succeeded. */
   declare public readonly instanceStatus: pulumi.Output<string | undefined>;
+  /** The task's steps (name, status, durationMs, errorCode), when the wait could read its progress. */
+  declare public readonly steps: pulumi.Output<StepSummary[] | undefined>;
 
   constructor(name: string, args: MasterStandbySwapArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       masterStandbySwapProvider,
       name,
-      { ...args, ...outputSlots(["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "masterNode", "instanceStatus"]) },
+      { ...args, ...outputSlots(["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "masterNode", "instanceStatus", "steps"]) },
       opts,
       MODULE,
       "MasterStandbySwap",
@@ -94,7 +99,7 @@ export class MasterStandbySwap extends pulumi.dynamic.Resource {
 }
 
 /** Arguments of {@link ClientIpPassThrough}. */
-export interface ClientIpPassThroughArgs {
+export interface ClientIpPassThroughArgs extends LocationArgs {
   /** The instance. Changing it replaces the resource. */
   instanceId: pulumi.Input<string>;
   /** Whether client IP pass-through (`transparent_client_ip_enable`) should be on. */
@@ -130,12 +135,14 @@ export class ClientIpPassThrough extends pulumi.dynamic.Resource {
   declare public readonly endTime: pulumi.Output<string | undefined>;
   declare public readonly durationMs: pulumi.Output<number | undefined>;
   declare public readonly failReason: pulumi.Output<string | undefined>;
+  /** The task's steps of the last job run, when the wait could read its progress. */
+  declare public readonly steps: pulumi.Output<StepSummary[] | undefined>;
 
   constructor(name: string, args: ClientIpPassThroughArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       clientIpPassThroughProvider,
       name,
-      { ...args, ...outputSlots(["initialEnabled", "changed", "adopted", "jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason"]) },
+      { ...args, ...outputSlots(["initialEnabled", "changed", "adopted", "jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "steps"]) },
       opts,
       MODULE,
       "ClientIpPassThrough",
@@ -144,7 +151,7 @@ export class ClientIpPassThrough extends pulumi.dynamic.Resource {
 }
 
 /** Arguments of {@link DcsJob}. */
-export interface DcsJobArgs {
+export interface DcsJobArgs extends LocationArgs {
   /** The job to wait for (`job_id` from any DCS operation). Changing it replaces the resource. */
   jobId: pulumi.Input<string>;
   /** The instance the job belongs to, for messages only. */
@@ -168,12 +175,14 @@ export class DcsJob extends pulumi.dynamic.Resource {
   declare public readonly durationMs: pulumi.Output<number | undefined>;
   declare public readonly failReason: pulumi.Output<string | undefined>;
   declare public readonly adopted: pulumi.Output<boolean>;
+  /** The task's steps, when `instanceId` is given and the wait could read the task's progress. */
+  declare public readonly steps: pulumi.Output<StepSummary[] | undefined>;
 
   constructor(name: string, args: DcsJobArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       dcsJobProvider,
       name,
-      { ...args, ...outputSlots(["jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted"]) },
+      { ...args, ...outputSlots(["jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "steps"]) },
       opts,
       MODULE,
       "DcsJob",

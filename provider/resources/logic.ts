@@ -7,7 +7,7 @@ import { parseDurationMs } from "../duration";
 import { assertInstanceId, assertJobId, assertRegion, checkEndpoint } from "../config";
 import { wantsNewJob } from "../lifecycle/planner";
 import { recordFromOutputs, type EndedJob, type PendingJob } from "../lifecycle/record";
-import type { Job, WaitProgress } from "../types";
+import type { Job, StepSummary, WaitProgress } from "../types";
 
 /** The value the engine sends for "not known yet" during preview (`@pulumi/pulumi` `runtime/rpc.js`). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -39,6 +39,11 @@ export interface JobOutputs {
   failReason?: string;
   /** True when the job was found already started (after an interrupted run) instead of being started. */
   adopted: boolean;
+  /**
+   * The task's steps (ShowBackgroundTaskProgress) with their statuses and durations, when the wait could
+   * read them: where the time went. Absent when the API gave no task or no progress.
+   */
+  steps?: StepSummary[];
 }
 
 /**

@@ -6,7 +6,8 @@
 import { DcsApiError } from "../errors";
 import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } from "../lifecycle/record";
 import { lookAtTasks, TASK_SKEW_MS, type TaskView } from "../tasks";
-import type { DcsInstance, Job } from "../types";
+import type { DcsInstance, Job, StepSummary } from "../types";
+import { stepSummaries } from "../waiter/progress";
 import { claims, clean, clientFor, log, now, type StepScope } from "./core";
 import {
   assertChecked,
@@ -83,7 +84,16 @@ function bringTo(
   return bringState(passThroughSpec, i, wanted, stored, opts);
 }
 
-function outputsOf(i: PassThroughInputs, initialEnabled: boolean, r: LifecycleRecord, seen: Seen, ran: boolean, last: Job | undefined, prev: PassThroughOutputs | undefined): PassThroughOutputs {
+function outputsOf(
+  i: PassThroughInputs,
+  initialEnabled: boolean,
+  r: LifecycleRecord,
+  seen: Seen,
+  ran: boolean,
+  last: Job | undefined,
+  prev: PassThroughOutputs | undefined,
+  steps?: StepSummary[],
+): PassThroughOutputs {
   const current = r.pending ?? r.ended;
   // Job fields describe the job of this run (or the one still pending); a run that found the value
   // already set leaves them out (as 0.1.0 did). `ended` keeps the last job's end either way.
@@ -98,6 +108,8 @@ function outputsOf(i: PassThroughInputs, initialEnabled: boolean, r: LifecycleRe
     initialEnabled,
     changed: ran || !!r.pending || jobFields.jobId !== undefined,
     ...jobFields,
+    // The task's steps, when this run read the progress of the job it reports.
+    ...(steps && last && jobFields.jobId === last.jobId ? { steps } : {}),
     adopted: seen.adopted,
     ...recordOutputs(r),
   });
@@ -142,7 +154,7 @@ export const clientIpPassThrough = {
       initialEnabled = initialValue(r.seen.before, i.enabled, await recentTasks(r.scope, waitTimeoutMs(i.waitTimeout)), (x) => claims.has(x));
       if (initialEnabled !== r.seen.before) log(`${label(i)}: a recent pass-through change set the value to ${i.enabled}: recording ${initialEnabled} as the value before create`);
     }
-    return { id: i.instanceId, outs: outputsOf(i, initialEnabled, r.record, r.seen, r.ran, r.last, undefined) };
+    return { id: i.instanceId, outs: outputsOf(i, initialEnabled, r.record, r.seen, r.ran, r.last, undefined, stepSummaries(r.scope.progress)) };
   },
 
   /** Refresh reports the live value (drift) and never touches the record: a pending job stays pending. */
@@ -177,7 +189,7 @@ export const clientIpPassThrough = {
       raw: news,
       props: (rec, seen, last) => outputsOf(i, initialEnabled, rec, seen, false, last, o),
     });
-    return { outs: outputsOf(i, initialEnabled, r.record, r.seen, r.ran, r.last, o) };
+    return { outs: outputsOf(i, initialEnabled, r.record, r.seen, r.ran, r.last, o, stepSummaries(r.scope.progress)) };
   },
 
   async delete(_id: string, props: PassThroughOutputs): Promise<void> {

@@ -46,3 +46,37 @@ export const dcsJobProvider: dynamic.ResourceProvider = {
   update: (id, olds, news) => require("pulumi-dcs-jobs/runtime").dcsJob.update(id, olds, news),
   delete: (id, props) => require("pulumi-dcs-jobs/runtime").dcsJob.delete(id, props),
 };
+
+/**
+ * The provider of a resource of the operation table, by its runtime export name. The serialized text
+ * captures only `name` (a string): still one line per method, nothing else. (The three providers above
+ * keep their own text, so stacks deployed with 0.1.0 see the same `__provider`.)
+ */
+function runtimeProvider(name: string): dynamic.ResourceProvider {
+  return {
+    configure: (req) => require("pulumi-dcs-jobs/runtime").configure(req),
+    check: (olds, news) => require("pulumi-dcs-jobs/runtime")[name].check(olds, news),
+    diff: (id, olds, news) => require("pulumi-dcs-jobs/runtime")[name].diff(id, olds, news),
+    create: (inputs) => require("pulumi-dcs-jobs/runtime")[name].create(inputs),
+    read: (id, props) => require("pulumi-dcs-jobs/runtime")[name].read(id, props),
+    update: (id, olds, news) => require("pulumi-dcs-jobs/runtime")[name].update(id, olds, news),
+    delete: (id, props) => require("pulumi-dcs-jobs/runtime")[name].delete(id, props),
+  };
+}
+
+/** Provider of `DcsOperation`. */
+export const dcsOperationProvider = runtimeProvider("dcsOperation");
+/** Provider of `ClusterReplicaSwitchover`. */
+export const clusterReplicaSwitchoverProvider = runtimeProvider("clusterReplicaSwitchover");
+/** Provider of `ReplicaIpRemoval`. */
+export const replicaIpRemovalProvider = runtimeProvider("replicaIpRemoval");
+/** Provider of `InstanceSsl`. */
+export const instanceSslProvider = runtimeProvider("instanceSsl");
+/** Provider of `InstancePublicAccess`. */
+export const instancePublicAccessProvider = runtimeProvider("instancePublicAccess");
+/** Provider of `InstanceWhitelist`. */
+export const instanceWhitelistProvider = runtimeProvider("instanceWhitelist");
+/** Provider of `InstanceParameters`. */
+export const instanceParametersProvider = runtimeProvider("instanceParameters");
+/** Provider of `AclAccountRole`. */
+export const aclAccountRoleProvider = runtimeProvider("aclAccountRole");

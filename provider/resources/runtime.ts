@@ -12,3 +12,10 @@ export { configure, resetRuntime, setRuntimeOverrides, PartialFailure, DEFAULT_U
 export { masterStandbySwap } from "./swap";
 export { clientIpPassThrough } from "./pass-through";
 export { dcsJob, waitForJobOutputs } from "./dcs-job";
+export { dcsOperation } from "./ops/dcs-operation";
+export { clusterReplicaSwitchover, replicaIpRemoval } from "./ops/cluster-switchover";
+export { instanceSsl } from "./ops/instance-ssl";
+export { instancePublicAccess } from "./ops/public-access";
+export { instanceWhitelist } from "./ops/whitelist";
+export { instanceParameters } from "./ops/parameters";
+export { aclAccountRole } from "./ops/acl-role";

@@ -35,8 +35,8 @@ export interface StateInputs extends Location {
 export interface StateSpec<I extends StateInputs, V> {
   /** "ClientIpPassThrough". */
   type: string;
-  /** Task name of the change in the task lists. */
-  taskName: string;
+  /** Task name of the change in the task lists (it may depend on the wanted value: bind or unbind). */
+  taskName: string | ((wanted: V) => string);
   /** For messages: "Setting client IP pass-through to true". */
   what(wanted: V): string;
   /** Reads the live value; undefined when the instance does not report it. */
@@ -94,11 +94,12 @@ export async function bringState<I extends StateInputs, V>(
 ): Promise<StateRun<V>> {
   const api = clientFor(i);
   const timeoutMs = waitTimeoutMs(i.waitTimeout);
-  const scope: StepScope = { api, label: stateLabel(spec, i), instanceId: i.instanceId, jobType: spec.taskName, deadline: now() + timeoutMs };
+  const taskName = typeof spec.taskName === "function" ? spec.taskName(wanted) : spec.taskName;
+  const scope: StepScope = { api, label: stateLabel(spec, i), instanceId: i.instanceId, jobType: taskName, deadline: now() + timeoutMs };
   const seen: Seen<V> = { adopted: false };
   const ctx: Omit<PlanContext, "nowMs"> = {
     kind: "state",
-    jobType: spec.taskName,
+    jobType: taskName,
     intent: stableJson(wanted),
     creating: opts.creating,
     // A change of the kind still running (an interrupted run's, or someone's) is waited for first.
@@ -141,7 +142,7 @@ export async function bringState<I extends StateInputs, V>(
     }
     return { record: result.record, ran: result.ran, seen, ...(scope.lastJob ? { last: scope.lastJob } : {}), scope };
   } catch (error) {
-    throw lifecycleError(error, { label: scope.label, id: opts.id, stored, props: (r) => opts.props(r, seen, scope.lastJob), raw: opts.raw });
+    throw lifecycleError(error, { label: scope.label, id: opts.id, stored, props: (r) => opts.props(r, seen, scope.lastJob), raw: opts.raw, scope });
   }
 }
 
