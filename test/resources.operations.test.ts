@@ -157,3 +157,36 @@ describe("per-resource location", () => {
     expect(other.jobs().filter((j) => j.instanceId === IDS.ha)).toHaveLength(1);
   });
 });
+
+describe("InstancePublicAccess, ReplicaIpRemoval, a tenant-wide DcsOperation", () => {
+  it("binds public access with an ELB (one BindEip job), then unbinds it (one UnBindEip job)", async () => {
+    const elbId = "0f6a0a3c-58b2-4c0c-9f7b-5a1f9e5a2b31";
+    const { id, outs } = await rt.instancePublicAccess.create({ instanceId: IDS.ha, enabled: true, elbId });
+    expect(outs).toMatchObject({ enabled: true, status: "SUCCESS" });
+    expect((await w.side.showInstance(IDS.ha)).raw.enable_publicip).toBe(true);
+    const off = await rt.instancePublicAccess.update(id, outs, { instanceId: IDS.ha, enabled: false });
+    expect(off.outs).toMatchObject({ enabled: false, status: "SUCCESS" });
+    expect(jobsOf(IDS.ha).map((j) => j.jobType)).toEqual(["BindEip", "UnBindEip"]);
+    const r = await rt.instancePublicAccess.check({}, { instanceId: IDS.ha, enabled: true });
+    expect(r.failures?.[0]).toMatchObject({ property: "elbId", reason: expect.stringMatching(/elbId .* or publicipId/) });
+  });
+
+  it("removes a replica's IP from the domain name once per triggers value", async () => {
+    const group = (await w.side.listGroups(CLUSTER))[1]!;
+    const replica = group.replicas.find((x) => x.role !== "master")!;
+    const inputs = { instanceId: CLUSTER, groupId: group.groupId, nodeId: replica.nodeId!, triggers: ["drain"] };
+    const { id, outs } = await rt.replicaIpRemoval.create(inputs);
+    expect(outs).toMatchObject({ status: "SUCCESS" });
+    expect(jobsOf(CLUSTER).map((j) => j.jobType)).toEqual(["RemoveIpFromDns"]);
+    expect(await rt.replicaIpRemoval.diff(id, outs, inputs)).toEqual({ changes: false });
+  });
+
+  it("ExportInstancesTask has no instance: DcsOperation runs it without adoption, once", async () => {
+    const inputs = { method: "POST" as const, path: "/v2/{project_id}/instances/export", body: { region: "ap-southeast-1" }, triggers: ["monthly"] };
+    const { outs } = await rt.dcsOperation.create(inputs);
+    expect(outs).toMatchObject({ status: "SUCCESS" });
+    expect(w.jobs().filter((j) => j.jobType === "exportInstancesJob")).toHaveLength(1);
+    const missing = await rt.dcsOperation.check({}, { ...inputs, body: {} });
+    expect(missing.failures?.[0]).toMatchObject({ property: "body", reason: expect.stringMatching(/body\.region/) });
+  });
+});
