@@ -40,7 +40,7 @@ import { bodyText, fillPath, operation, parseFreePath, type OperationDef, type P
 import { signRequest } from "./signer";
 import { TaskProgressSchema, toTaskProgress } from "./schemas";
 import type { TaskProgress } from "./types";
-import { lookAtTasks, TASK_SKEW_MS, tasksStartedBy, type TaskView } from "./tasks";
+import { lookAtTasks, TASK_SKEW_MS, taskIs, tasksStartedBy, type TaskView } from "./tasks";
 import type { AclAccount, BackgroundTask, CallOptions, DcsApi, DcsInstance, IpWhitelist, Job, RedisParameter, ReplicaGroup, StartCallOptions, StartedJob, TaskWindow } from "./types";
 
 export type { DcsClientOptions } from "./config";
@@ -329,7 +329,6 @@ export class DcsClient implements DcsApi {
     const busyDeadline = options.deadline ?? Date.now() + retry.busyTimeoutMs;
     let sendRetries = 0;
     let busyRetries = 0;
-    let lookedWhenBusy = false;
     /** When the first request that may have reached the server left. */
     let sentAt: number | undefined;
     let lastDispatchAt = 0;
@@ -358,8 +357,9 @@ export class DcsClient implements DcsApi {
           shouldRetry: async ({ error }) => {
             if (classifyStartFailure(error) !== "retry") return false;
             const busy = isInstanceBusy(error);
-            if (busy && !lookedWhenBusy && options.busyLook !== false && instanceId && kind) {
-              lookedWhenBusy = true;
+            // Every busy answer gets a look (busy retries are seconds apart): a task list that lags can
+            // hide the running job at the first look and show it at the next.
+            if (busy && options.busyLook !== false && instanceId && kind) {
               // Never queue behind the same operation: a swap after a running swap swaps back.
               await this.throwIfSameKindRuns(call, instanceId, error, options);
             }
@@ -373,6 +373,9 @@ export class DcsClient implements DcsApi {
             });
             if (!plan.retry) return false;
             await sleep(plan.delayMs, options.signal);
+            // And once more right before the retry: the job that kept the instance busy may have become
+            // visible (and may have ended) while we slept; it must not be run again behind it.
+            if (busy && options.busyLook !== false && instanceId && kind) await this.throwIfSameKindRuns(call, instanceId, error, options);
             return true;
           },
           onFailedAttempt: ({ error }) => {
@@ -404,8 +407,14 @@ export class DcsClient implements DcsApi {
       if (options.signal?.aborted) throw e;
       return; // The look is a courtesy: without it, the busy answer is retried as before.
     }
+    // Same kind, not another resource's, and either still running, or (with a pre-start snapshot) not
+    // in it: a task that appeared after this resource looked was started by someone since, perhaps this
+    // resource's own interrupted run, whose job may already have ended (it must be waited for and its
+    // end reported, not run again).
+    const known = options.knownTaskIds;
+    const appeared = (t: TaskView) => known !== undefined && options.knownFromMs !== undefined && t.createdAtMs >= options.knownFromMs && !taskIs(t, known);
     const running = tasks
-      .filter((t) => t.name === kind && (t.phase === "running" || t.phase === "unknown"))
+      .filter((t) => t.name === kind && (t.phase === "running" || t.phase === "unknown" || appeared(t)))
       .filter((t) => !(options.isClaimed && (options.isClaimed(t.taskId) || (t.jobId !== undefined && options.isClaimed(t.jobId)))))
       .sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
     if (!running) return;

@@ -74,6 +74,12 @@ export interface StartCallOptions extends CallOptions {
    * them can be its result (a task that existed before the request was sent never is).
    */
   knownTaskIds?: readonly string[];
+  /**
+   * Where the snapshot of `knownTaskIds` began (epoch ms): a task of the kind created since then and not
+   * in it appeared after the snapshot was taken (someone started it: perhaps an interrupted run of the
+   * caller's), so on a busy answer it is reported like a running one, whatever its phase.
+   */
+  knownFromMs?: number;
   /** Job or task IDs that other resources of this process own: never this call's result. */
   isClaimed?: (id: string) => boolean;
   /**

@@ -435,8 +435,27 @@ describe("start calls", () => {
     });
     await expect(client(srv.url).swapMasterStandby(INSTANCE)).resolves.toMatchObject({ jobId: JOB });
     expect(srv.count("PUT")).toBe(3);
-    // One look at the task list on the first busy answer, not one per retry.
-    expect(srv.seen.filter((x) => isInstanceList(x.url))).toHaveLength(1);
+    // A look at the task list on each busy answer and once more right before each retry (a lagging list
+    // may show the running job only later): 2 busy answers, 4 looks.
+    expect(srv.seen.filter((x) => isInstanceList(x.url))).toHaveLength(4);
+  });
+
+  it("busy, and a same-kind task appeared since the caller's snapshot: reported even if it already ended (an interrupted run's)", async () => {
+    const appeared = taskNow("masterStandbySwapJob", "task-appeared", { status: "SUCCESS", created_at: new Date(Date.now() - 5_000).toISOString() });
+    const srv = await serve((s, res) => {
+      if (s.method !== "PUT") return taskLists([appeared], res, s.url);
+      json(res, 400, { error_code: "DCS.4026", error_msg: "instance busy" });
+    });
+    const e = await failure(client(srv.url).swapMasterStandby(INSTANCE, { knownTaskIds: [], knownFromMs: Date.now() - 60_000 }));
+    expect(e).toBeInstanceOf(SameOperationRunningError);
+    expect((e as SameOperationRunningError).task.taskId).toBe("task-appeared");
+    // Without a snapshot, only a running one counts: an old finished swap is not this call's business.
+    const srv2 = await serve((s, res) => {
+      if (s.method !== "PUT") return taskLists([appeared], res, s.url);
+      return srv2Puts++ < 1 ? json(res, 400, { error_code: "DCS.4026", error_msg: "instance busy" }) : json(res, 200, { job_id: JOB });
+    });
+    let srv2Puts = 0;
+    await expect(client(srv2.url).swapMasterStandby(INSTANCE)).resolves.toMatchObject({ jobId: JOB });
   });
 
   it("busy with the same operation: reports the running job, never queues a second swap behind it", async () => {

@@ -124,13 +124,21 @@ describe("the look before starting", () => {
 
   it("a sibling's job (claimed in this process) is never adopted (defect 4); the start knows the tasks listed", () => {
     const p = planStep({}, ctx({ creating: true, isClaimed: (id) => id === "job-t1" }), { type: "tasks", tasks: [task("t1", "succeeded", 2_000)] });
-    expect(p.action).toEqual({ do: "start", knownTaskIds: ["t1"] });
+    expect(p.action).toEqual({ do: "start", knownTaskIds: ["t1"], knownFromMs: NOW - 30 * 60_000 });
   });
 
   it("update: a task from before the last job began is never adopted", () => {
     const rec = { ended: { ...ended("SUCCESS")!, since: iso(NOW - 10_000) } };
     expect(planStep(rec, ctx({ intent: B }), { type: "tasks", tasks: [task("t1", "succeeded", 20_000)] }).action.do).toBe("start");
     expect(planStep(rec, ctx({ intent: B }), { type: "tasks", tasks: [task("t2", "succeeded", 5_000)] }).action.do).toBe("wait");
+  });
+
+  it("state kinds: a matching value while a change of ours is still in flight (an interrupted run's) waits for it", () => {
+    const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "false" });
+    const running = task("t9", "running", 3_000, { name: "modifyClientIpTransJob" });
+    const p = planStep({}, state, { type: "tasks", tasks: [running], purpose: "confirm" });
+    expect(p.action).toMatchObject({ do: "wait", readAtOnce: true });
+    expect(p.record.pending).toMatchObject({ origin: "adopted", taskId: "t9" });
   });
 
   it("state kinds never adopt a finished job", () => {
@@ -162,7 +170,10 @@ describe("start", () => {
   it("state kinds: 'already set' is done; a matching live value is done, another one looks then starts", () => {
     const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "true" });
     expect(planStep({}, state, { type: "already-set" }).action).toEqual({ do: "done", ran: false });
-    expect(planStep({}, state, { type: "live", matches: true }).action.do).toBe("done");
+    // A matching value is confirmed by one look: a change still running could undo it.
+    expect(planStep({}, state, { type: "live", matches: true }).action).toEqual({ do: "look", purpose: "confirm" });
+    expect(planStep({}, state, { type: "tasks", tasks: [], purpose: "confirm" }).action).toEqual({ do: "done", ran: false });
+    expect(planStep({}, { ...state, adoptWindowMs: 0 }, { type: "live", matches: true }).action.do).toBe("done");
     expect(planStep({}, state, { type: "live", matches: false }).action.do).toBe("look");
     expect(planStep({}, state, { type: "live", matches: undefined }).action.do).toBe("look");
   });
@@ -196,9 +207,15 @@ describe("reconcile an unknown start outcome (defects 3, 10)", () => {
     expect(p.action.do).toBe("look");
   });
 
-  it("state kinds: none found, the live value decides at once", () => {
-    const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "true" });
-    expect(planStep({ pending: { ...unknown, intent: "true" } }, state, { type: "reconcile", tasks: [] }).action.do).toBe("read-live");
+  it("state kinds: none found waits out the grace too (the lost change could still land and undo a new one); after it, the live value decides", () => {
+    const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "false" });
+    const lost = { ...unknown, intent: "true" };
+    // Even with a changed wanted value: a lost change of a state kind is waited out, not raced.
+    expect(planStep({ pending: lost }, state, { type: "reconcile", tasks: [] }).action.do).toBe("fail");
+    expect(planStep({ pending: lost }, { ...state, nowMs: NOW + 10 * 60_000 }, { type: "reconcile", tasks: [] }).action.do).toBe("read-live");
+    // Several candidates: the live value decides (their changes still running are waited for).
+    const two = [task("n1", "running", 50_000, { name: "modifyClientIpTransJob" }), task("n2", "running", 40_000, { name: "modifyClientIpTransJob" })];
+    expect(planStep({ pending: lost }, state, { type: "reconcile", tasks: two }).action.do).toBe("read-live");
   });
 
   it("several candidates: cannot tell; the step fails, nothing started", () => {

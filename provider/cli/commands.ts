@@ -117,11 +117,11 @@ export async function clientIpCommand(instanceId: string, state: "on" | "off", f
  * cannot be read leaves reconciliation to its other rules (a task that ended before the call is never
  * its result).
  */
-export async function tasksBefore(client: DcsClient, instanceId: string, kind: string, c: RunContext): Promise<{ knownTaskIds?: string[] }> {
+export async function tasksBefore(client: DcsClient, instanceId: string, kind: string, c: RunContext): Promise<{ knownTaskIds?: string[]; knownFromMs?: number }> {
   const t = Date.now();
   try {
     const tasks = await lookAtTasks(client, instanceId, { fromMs: t - SNAPSHOT_WINDOW_MS, toMs: t + TASK_SKEW_MS }, { ...callOptions(c), kind });
-    return { knownTaskIds: tasks.filter((x) => x.name === kind).map((x) => x.taskId) };
+    return { knownTaskIds: tasks.filter((x) => x.name === kind).map((x) => x.taskId), knownFromMs: t - SNAPSHOT_WINDOW_MS };
   } catch (error) {
     if (c.signal.aborted) throw error;
     return {};

@@ -55,8 +55,8 @@ export type Observation =
   | { type: "job-gone"; task?: TaskView }
   /** The wait stopped before the job ended (deadline, network, auth): the job is still ours to finish. */
   | { type: "wait-interrupted"; why: string }
-  /** The look at the task list before starting. */
-  | { type: "tasks"; tasks: TaskView[] }
+  /** The look at the task list before starting, or (`purpose: "confirm"`) after the live value matched. */
+  | { type: "tasks"; tasks: TaskView[]; purpose?: "confirm" }
   /** The look at the task list for the result of a start request whose outcome is unknown. */
   | { type: "reconcile"; tasks: TaskView[] }
   /** The start call answered (or its lost answer was found in the task list: `reconciled`). */
@@ -76,12 +76,18 @@ export type Action =
   | { do: "wait"; pending: PendingJob; readAtOnce: boolean }
   /** Look at the task list for what the pending unknown start created; observe `reconcile`. */
   | { do: "reconcile"; pending: PendingJob }
-  /** Look at the task list before starting; observe `tasks`. */
-  | { do: "look" }
+  /**
+   * Look at the task list; observe `tasks`. Before starting, or (`purpose: "confirm"`, state kinds)
+   * after the live value matched: a change of the kind still running may be about to undo the match.
+   */
+  | { do: "look"; purpose?: "confirm" }
   /** State kinds: read the instance; observe `live`. */
   | { do: "read-live" }
-  /** Send the start call; `knownTaskIds` are the tasks listed just before (never its result). */
-  | { do: "start"; knownTaskIds: string[] }
+  /**
+   * Send the start call; `knownTaskIds` are the tasks listed just before (never its result), in the
+   * window from `knownFromMs`; both absent when no look was made (adoption off).
+   */
+  | { do: "start"; knownTaskIds?: string[]; knownFromMs?: number }
   /** Finished: store the record. `ran` is true when a job of ours ended in SUCCESS during this step. */
   | { do: "done"; ran: boolean }
   /** Store the record and fail this step with `message` (a partial failure: the record is kept). */
@@ -119,7 +125,7 @@ export function planStep(record: LifecycleRecord, ctx: PlanContext, obs: Observa
     case "wait-interrupted":
       return fail(record, interruptedMessage(record.pending, ctx, obs.why));
     case "tasks":
-      return onLook(record, ctx, obs.tasks);
+      return onLook(record, ctx, obs.tasks, obs.purpose);
     case "reconcile":
       return onReconcile(record, ctx, obs.tasks);
     case "started":
@@ -140,7 +146,12 @@ export function planStep(record: LifecycleRecord, ctx: PlanContext, obs: Observa
     case "already-set":
       return { record, action: { do: "done", ran: false }, notes: ["the API answered that the instance already has the wanted value; no job started"] };
     case "live":
-      if (obs.matches === true) return { record, action: { do: "done", ran: false }, notes: [] };
+      if (obs.matches === true) {
+        // A matching value is not the end while a change of the kind still runs (an interrupted run's
+        // job that will set another value, or someone's): look once; it is waited for, then read again.
+        if (ctx.adoptWindowMs > 0) return { record, action: { do: "look", purpose: "confirm" }, notes: [] };
+        return { record, action: { do: "done", ran: false }, notes: [] };
+      }
       return lookOrStart(record, ctx, []);
   }
 }
@@ -161,11 +172,11 @@ function afterIdle(r: LifecycleRecord, ctx: PlanContext, notes: string[], ran: b
 }
 
 function lookOrStart(r: LifecycleRecord, ctx: PlanContext, notes: string[]): Plan {
-  if (ctx.adoptWindowMs <= 0) return { record: r, action: { do: "start", knownTaskIds: [] }, notes };
+  if (ctx.adoptWindowMs <= 0) return { record: r, action: { do: "start" }, notes };
   return { record: r, action: { do: "look" }, notes };
 }
 
-function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): Plan {
+function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], purpose?: "confirm"): Plan {
   const decision = decideAdoption(tasks, {
     kind: ctx.jobType,
     nowMs: ctx.nowMs,
@@ -185,8 +196,9 @@ function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): Plan {
     notes.push(`adopting ${ctx.jobType} task ${t.taskId}${t.jobId ? ` (job ${t.jobId})` : ""} started${by} at ${iso(t.createdAtMs)} (task status ${t.status || "?"}): ${verb}${finished}`);
     return wait({ ...r, pending: pendingFor(ctx, "adopted", { jobId: t.jobId, taskId: t.taskId }) }, true, notes);
   }
+  if (purpose === "confirm") return { record: r, action: { do: "done", ran: false }, notes };
   const knownTaskIds = tasks.filter((t) => t.name === ctx.jobType).map((t) => t.taskId);
-  return { record: r, action: { do: "start", knownTaskIds }, notes };
+  return { record: r, action: { do: "start", knownTaskIds, knownFromMs: ctx.nowMs - ctx.adoptWindowMs }, notes };
 }
 
 /** In an update, only tasks newer than the resource's last job can be what an interrupted update started. */
@@ -207,14 +219,17 @@ function onReconcile(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): P
   }
   const userMovedOn = ctx.kind === "action" && ctx.intent !== p.intent;
   const graceOver = ctx.nowMs - sentAtMs >= ctx.unknownGraceMs;
-  if (matches.length > 1 && !userMovedOn) {
+  // Several candidates: an action cannot tell which one it started (running it again could undo one);
+  // a state kind lets the live value decide, as with none (the changes still running are waited for).
+  if (matches.length > 1 && !userMovedOn && ctx.kind === "action") {
     return fail(r, `${ctx.what} on DCS instance ${ctx.instanceId}: the request sent at ${p.since} lost its answer, and ${matches.length} ${ctx.jobType} tasks began after it (${matches.map((t) => t.taskId).join(", ")}); which one it started cannot be told. Nothing was started. Check the instance's Background Tasks; change \`triggers\` to start a new one regardless.`);
   }
-  // None found (or the user changed what they want): a state kind lets the live value decide; an
-  // action waits out the grace, because the task list can lag the request.
-  if (ctx.kind === "state" || userMovedOn || graceOver) {
+  // None found. The task list can lag the request, so the request may still be running unseen: wait
+  // out the grace. An action whose user changed `triggers` since decides for a new job at once; a state
+  // kind never does (the lost change could still land after a new one and undo it).
+  if (graceOver || (ctx.kind === "action" && userMovedOn) || (ctx.kind === "state" && matches.length > 1)) {
     const ended = endedOf(p, "NOT_STARTED", ctx.nowMs, {});
-    const why = userMovedOn ? "`triggers` changed since" : ctx.kind === "state" ? "the live value decides" : `no task appeared within ${Math.round(ctx.unknownGraceMs / 1000)} s`;
+    const why = matches.length > 1 ? "the live value decides" : !graceOver ? "`triggers` changed since" : `no task appeared within ${Math.round(ctx.unknownGraceMs / 1000)} s`;
     return afterIdle({ ended }, ctx, [`the request sent at ${p.since} is taken as never started (${why})`], false);
   }
   const retryAt = iso(sentAtMs + ctx.unknownGraceMs);

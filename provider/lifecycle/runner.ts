@@ -13,12 +13,12 @@ export interface LifecycleIO {
   wait(pending: PendingJob, readAtOnce: boolean): Promise<Observation>;
   /** Reads the task list for an unknown start's result: `reconcile`. Throws when it cannot be read. */
   reconcile(pending: PendingJob): Promise<Observation>;
-  /** Reads the task list before starting: `tasks`. Throws when it cannot be read. */
-  look(): Promise<Observation>;
+  /** Reads the task list (before starting, or to confirm a matching value): `tasks`. Throws when it cannot be read. */
+  look(purpose?: "confirm"): Promise<Observation>;
   /** State kinds: reads the instance: `live`. */
   readLive(): Promise<Observation>;
   /** Sends the start call: `started`, `start-unknown`, `busy-running` or `already-set`. Throws on a refusal. */
-  start(knownTaskIds: string[]): Promise<Observation>;
+  start(known: { knownTaskIds?: string[]; knownFromMs?: number }): Promise<Observation>;
   /** Marks job and task IDs as this process's (never adopted by another resource). */
   claim(ids: string[]): void;
   log(line: string): void;
@@ -101,10 +101,10 @@ function perform(action: Exclude<Action, { do: "done" | "fail" }>, io: Lifecycle
     case "reconcile":
       return io.reconcile(action.pending);
     case "look":
-      return io.look();
+      return io.look(action.purpose);
     case "read-live":
       return io.readLive();
     case "start":
-      return io.start(action.knownTaskIds);
+      return io.start({ ...(action.knownTaskIds ? { knownTaskIds: action.knownTaskIds } : {}), ...(action.knownFromMs !== undefined ? { knownFromMs: action.knownFromMs } : {}) });
   }
 }

@@ -390,10 +390,10 @@ export async function waitLogged(s: StepScope, jobId: string, readAtOnce: boolea
 }
 
 /** The look at the task list before starting. Throws when it cannot be read (nothing was started). */
-export async function lookObservation(s: StepScope, windowMs: number): Promise<Observation> {
+export async function lookObservation(s: StepScope, windowMs: number, purpose?: "confirm"): Promise<Observation> {
   const t = now();
   const tasks = await lookAtTasks(s.api, s.instanceId, { fromMs: t - windowMs, toMs: t + TASK_SKEW_MS }, { kind: s.jobType, deadline: s.deadline });
-  return { type: "tasks", tasks };
+  return { type: "tasks", tasks, ...(purpose ? { purpose } : {}) };
 }
 
 /** The look for what an unknown start created, from just before it was sent until now. */
@@ -409,19 +409,19 @@ export async function reconcileObservation(s: StepScope, pending: PendingJob): P
  */
 export async function startObservation(
   s: StepScope,
-  knownTaskIds: string[],
+  known: { knownTaskIds?: string[]; knownFromMs?: number },
   send: (options: StartCallOptions) => Promise<StartedJob>,
   alreadySet?: (error: unknown) => boolean,
 ): Promise<Observation> {
   const sentAt = now();
   try {
-    const started = await send({ deadline: s.deadline, knownTaskIds, isClaimed: (id) => claims.has(id) });
+    const started = await send({ deadline: s.deadline, ...known, isClaimed: (id) => claims.has(id) });
     claims.claim(started.jobId, started.taskId);
     log(`${s.label}: started job ${started.jobId}${started.requestId ? ` (request ${started.requestId})` : ""}${started.reconciled ? " (found in the task list after a lost answer)" : ""}`);
     return { type: "started", jobId: started.jobId, ...(started.taskId ? { taskId: started.taskId } : {}), ...(started.reconciled ? { reconciled: true } : {}) };
   } catch (error) {
     if (error instanceof OperationOutcomeUnknownError) {
-      return { type: "start-unknown", sentAtMs: error.sentAt ?? sentAt, knownTaskIds, why: error.message.replace(/ It was NOT sent again[\s\S]*$/, "") };
+      return { type: "start-unknown", sentAtMs: error.sentAt ?? sentAt, knownTaskIds: known.knownTaskIds ?? [], why: error.message.replace(/ It was NOT sent again[\s\S]*$/, "") };
     }
     if (error instanceof SameOperationRunningError) return { type: "busy-running", task: error.task };
     if (alreadySet?.(error)) return { type: "already-set" };

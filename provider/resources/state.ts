@@ -25,6 +25,9 @@ import {
 } from "./core";
 import { stableJson, waitTimeoutMs, type DurationInput } from "./logic";
 
+/** How far back a state resource looks for a change of its kind still running (at least). */
+export const STATE_LOOK_WINDOW_MS = 60 * 60_000;
+
 /** What every state resource takes besides its own inputs. */
 export interface StateInputs extends Location {
   instanceId: string;
@@ -102,8 +105,10 @@ export async function bringState<I extends StateInputs, V>(
     jobType: taskName,
     intent: stableJson(wanted),
     creating: opts.creating,
-    // A change of the kind still running (an interrupted run's, or someone's) is waited for first.
-    adoptWindowMs: timeoutMs,
+    // A change of the kind still running (an interrupted run's, or someone's) is waited for first. The
+    // window is at least an hour whatever waitTimeout says: only running changes are adopted, and one
+    // started by a run with a short waitTimeout can outlive it.
+    adoptWindowMs: Math.max(timeoutMs, STATE_LOOK_WINDOW_MS),
     adoptFinished: false,
     unknownGraceMs: unknownOutcomeGraceMs(),
     isClaimed: (x) => claims.has(x),
@@ -122,7 +127,7 @@ export async function bringState<I extends StateInputs, V>(
       return waitObservation(scope, p, atOnce);
     },
     reconcile: (p) => reconcileObservation(scope, p),
-    look: () => lookObservation(scope, timeoutMs),
+    look: (purpose) => lookObservation(scope, ctx.adoptWindowMs, purpose),
     readLive,
     start: (known) => startObservation(scope, known, (o) => spec.start(api, i, wanted, o), spec.alreadySet),
     claim: (ids) => claims.claim(...ids),
