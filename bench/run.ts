@@ -12,6 +12,7 @@ import { overheadBench } from "./overhead";
 import { judgeProgressRow, progressBench } from "./progress";
 import { scaleBenchIsolated, type ScaleRow } from "./scale";
 import { fmt, renderTable } from "./table";
+import { throttleSection } from "./throttle";
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
@@ -93,10 +94,13 @@ async function main(): Promise<void> {
     ),
   );
 
+  // ---- 5. the gateway's per-key throttle shared by many processes (issue 13) ----
+  const throttle = await throttleSection(quick);
+
   const dir = path.join(__dirname, "results");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${started.toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
-  fs.writeFileSync(file, JSON.stringify({ started: started.toISOString(), quick, machine, versions, detection, simulator: sim, scale, overhead, progress }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ started: started.toISOString(), quick, machine, versions, detection, simulator: sim, scale, overhead, progress, throttle }, null, 2));
   console.log(`\nResults: ${path.relative(process.cwd(), file)}`);
 }
 

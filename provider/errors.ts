@@ -28,6 +28,8 @@ export interface DcsApiErrorInit {
   retryAfter?: string;
   /** A short, secret-free excerpt of a non-JSON body (an HTML proxy page). */
   bodyExcerpt?: string;
+  /** What to do about it, from what the client knows (e.g. that it signed with temporary credentials); appended to the message. */
+  hint?: string;
 }
 
 /** The DCS API or its gateway answered with an error. */
@@ -42,6 +44,7 @@ export class DcsApiError extends DcsJobsError {
   readonly retryable: boolean;
   readonly retryAfter?: string;
   readonly bodyExcerpt?: string;
+  readonly hint?: string;
 
   constructor(init: DcsApiErrorInit) {
     const what = init.errorCode
@@ -50,7 +53,7 @@ export class DcsApiError extends DcsJobsError {
         ? `HTTP ${init.status} with a non-JSON body: ${init.bodyExcerpt}`
         : `HTTP ${init.status} with no error body`;
     const where = [`HTTP ${init.status}`, init.requestId ? `request ${init.requestId}` : "no request ID", `${init.method} ${init.path}`];
-    super(`${what} (${where.join(", ")})`);
+    super(`${what} (${where.join(", ")})${init.hint ? ` ${init.hint}` : ""}`);
     this.status = init.status;
     this.errorCode = init.errorCode;
     this.errorMsg = init.errorMsg;
@@ -60,6 +63,7 @@ export class DcsApiError extends DcsJobsError {
     this.retryable = init.retryable;
     this.retryAfter = init.retryAfter;
     this.bodyExcerpt = init.bodyExcerpt;
+    if (init.hint !== undefined) this.hint = init.hint;
   }
 }
 
@@ -231,3 +235,12 @@ export class JobTimeoutError extends DcsJobsError {
     this.reason = init.reason;
   }
 }
+
+/**
+ * The hint of a 401 to a request signed with temporary credentials: the gateway refuses an expired or
+ * wrong security token with the same 401 as a bad signature, and the fix is new credentials.
+ */
+export const TEMPORARY_CREDENTIALS_HINT =
+  "The request was signed with temporary credentials (a security token): they may have expired, or the token may not belong to " +
+  "the access key. Get a new set and pass all three together: HW_ACCESS_KEY, HW_SECRET_KEY and HW_SECURITY_TOKEN (or " +
+  "HUAWEICLOUD_SDK_AK/SK/SECURITY_TOKEN), or dcs:accessKey, dcs:secretKey and dcs:securityToken in the stack's config.";

@@ -99,6 +99,8 @@ export interface HttpRequest {
   deadline?: number;
   /** The path to name in errors (without the origin). */
   pathForErrors: string;
+  /** Read at most this many bytes of the answer's body (default {@link MAX_BODY_BYTES}); the rest is not read. */
+  maxBodyBytes?: number;
 }
 
 /** An answer, with the body read as text. */
@@ -106,7 +108,16 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string | undefined>;
   body: string;
+  /** The body was longer than the limit and was cut there (the connection is closed, not reused). */
+  truncated?: boolean;
 }
+
+/**
+ * The most of an answer's body that is read: 8 MiB. DCS answers are kilobytes (a task list of 1,000
+ * items is about half a megabyte); a server that sends more, or never stops, gets cut off instead of
+ * filling the memory.
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Codes meaning the connection was never made: the request certainly did not reach the server. */
 const NOT_SENT_CODES = new Set([
@@ -195,8 +206,23 @@ export async function sendHttp(dispatcher: Dispatcher, req: HttpRequest): Promis
     throw toNetworkError(e, req.method, req.pathForErrors);
   }
   let body: string;
+  let truncated = false;
   try {
-    body = await res.body.text();
+    const max = req.maxBodyBytes ?? MAX_BODY_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const c = chunk as Buffer;
+      if (size + c.length > max) {
+        chunks.push(c.subarray(0, max - size));
+        truncated = true;
+        res.body.destroy();
+        break;
+      }
+      chunks.push(c);
+      size += c.length;
+    }
+    body = Buffer.concat(chunks).toString("utf8");
   } catch (e) {
     if (signal?.aborted) throw signal.reason;
     const err = toNetworkError(e, req.method, req.pathForErrors);
@@ -205,5 +231,5 @@ export async function sendHttp(dispatcher: Dispatcher, req: HttpRequest): Promis
   }
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-  return { status: res.statusCode, headers, body };
+  return { status: res.statusCode, headers, body, ...(truncated ? { truncated } : {}) };
 }

@@ -93,7 +93,11 @@ export interface AdaptiveConfig {
   defaultWindowMs: number;
   /** The least the budget ever allows per window. */
   minBudget: number;
-  /** A `Retry-After` pause is extended by a random delay up to this (and up to a tenth of the pause), so processes do not resume in step. */
+  /**
+   * A pause is extended by a random delay up to this (and up to a tenth of the pause), so processes do
+   * not resume in step. 200 ms: one request interval of the default 5 requests/s, enough to interleave
+   * processes, short against a window (each 100 ms here costs every detection after a pause 50 ms on average).
+   */
   maxJitterMs: number;
   /** Grant times remembered (the share is counted from them). */
   maxGrants: number;
@@ -111,7 +115,7 @@ export const DEFAULT_ADAPTIVE_CONFIG: Readonly<AdaptiveConfig> = Object.freeze({
   referenceShare: 0.1,
   defaultWindowMs: 1_000,
   minBudget: 1,
-  maxJitterMs: 500,
+  maxJitterMs: 200,
   maxGrants: 4_096,
   probeTimeoutMs: 2_000,
 });

@@ -21,15 +21,23 @@ export function backoffDelay(attempt: number, opts: BackoffOptions, random: () =
 }
 
 /**
- * Parses a `Retry-After` header into milliseconds from `now`: delta-seconds (`"5"`) or an HTTP date.
- * Garbage, negative numbers and dates in the past give `undefined` (ignored: the backoff applies).
+ * The longest wait a `Retry-After` may ask for: a day. Longer (or absurd) values are cut to it, because
+ * Node runs a timer of more than 2^31 - 1 ms (24.8 days) after 1 ms: a hostile `Retry-After:
+ * 99999999999` would otherwise become an immediate retry (found by fuzzing).
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
+
+/**
+ * Parses a `Retry-After` header into milliseconds from `now`: delta-seconds (`"5"`) or an HTTP date,
+ * at most {@link MAX_RETRY_AFTER_MS}. Garbage, negative numbers and dates in the past give `undefined`
+ * (ignored: the backoff applies).
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined || value === null) return undefined;
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) {
     const ms = Math.round(Number(v) * 1000);
-    return Number.isFinite(ms) ? ms : undefined;
+    return Number.isFinite(ms) ? Math.min(ms, MAX_RETRY_AFTER_MS) : MAX_RETRY_AFTER_MS;
   }
   // Only things shaped like an HTTP date (IMF-fixdate, RFC 850 or asctime: a month name and a
   // hh:mm:ss time); Date.parse alone accepts far too much ("Someday 2024").
@@ -37,7 +45,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   const ms = at - now;
-  return ms > 0 ? ms : 0;
+  return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : 0;
 }
 
 const HTTP_DATE_MONTH = /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/;
@@ -94,10 +102,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(signal!.reason);
     };
+    // Node fires a timer of more than 2^31 - 1 ms after 1 ms: never wait less than asked.
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, Math.max(0, ms));
+    }, Math.min(2 ** 31 - 1, Math.max(0, ms)));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -21,9 +21,15 @@ export const JobInfoSchema = z.looseObject({
   fail_reason: z.string().nullable().optional(),
 });
 
+/**
+ * A job ID as the client can read it back (`assertJobId` in config.ts: 8-64 letters, digits or dashes;
+ * 32 hex digits in practice). An answer with anything else in `job_id` is not a usable answer.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
+
 /** What a start call (async-swap, client-ip-transparent-transmission) answers. */
 export const StartAnswerSchema = z.looseObject({
-  job_id: z.string().min(1),
+  job_id: z.string().regex(JOB_ID_PATTERN, "not a job ID (8-64 letters, digits or dashes)"),
 });
 
 /** ShowInstance, the fields this package reads. */
@@ -104,11 +110,14 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Epoch-ms string or number to a Date; empty, null or garbage give undefined. */
+/** The largest time a `Date` holds (ECMAScript: ±8.64e15 ms around the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
+/** Epoch-ms string or number to a Date; empty, null, garbage or a time no `Date` can hold give undefined. */
 export function parseEpochMs(v: string | number | null | undefined): Date | undefined {
   if (v === null || v === undefined || v === "") return undefined;
   const n = typeof v === "number" ? v : /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
-  if (!Number.isFinite(n) || n <= 0) return undefined;
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_DATE_MS) return undefined;
   return new Date(n);
 }
 
@@ -168,7 +177,12 @@ function describeTask(task: unknown): string | null {
     const name = str(t.name) ?? str(t.task_name) ?? str(t.id);
     if (name) return name;
   }
-  return JSON.stringify(task).slice(0, 200);
+  try {
+    return JSON.stringify(task).slice(0, 200);
+  } catch {
+    // Nested too deep to write out (JSON.stringify recurses; JSON.parse does not).
+    return "(unreadable task)";
+  }
 }
 
 /** A parsed task as a {@link BackgroundTask}. */
@@ -189,7 +203,8 @@ export function toTask(body: z.infer<typeof TaskSchema>): BackgroundTask {
 export function toCenterTask(body: z.infer<typeof CenterTaskSchema>): BackgroundTask {
   return {
     ...toTask(body),
-    ...(body.job_id ? { jobId: body.job_id } : {}),
+    // A job ID the client could not read back is no job ID (reconciliation then reports the task as such).
+    ...(body.job_id && JOB_ID_PATTERN.test(body.job_id) ? { jobId: body.job_id } : {}),
     ...(body.error_code ? { errorCode: body.error_code } : {}),
   };
 }

@@ -23,6 +23,7 @@ import {
 import { parseTaskTime } from "../provider/emulator/state";
 import { signRequest } from "../provider/signer";
 import { serveEmulatorFromCli, emulatorEnv } from "../provider/emulator/serve";
+import { describeWindow, parseThrottleSpec } from "../provider/emulator/throttle";
 import { EMULATED_OPERATIONS, EMULATOR_CLUSTER } from "../provider/emulator";
 import { operationRouteName } from "../provider/emulator/faults";
 import { OPERATIONS } from "../provider/operations/table";
@@ -1105,5 +1106,167 @@ describe("the operation table in the emulator", () => {
     } finally {
       await served.stop();
     }
+  });
+});
+
+// ---- issue 13: the gateway's per-access-key throttle, and X-Security-Token ----------------------------
+
+/** A signed GET with any credentials (temporary ones included: the signer adds and signs X-Security-Token). */
+async function signedGet(e: RunningEmulator, path: string, creds: { accessKey: string; secretKey: string; securityToken?: string }): Promise<Reply> {
+  const url = e.url + path;
+  const signed = signRequest({ method: "GET", url, headers: { "content-type": "application/json" } }, creds);
+  const res = await request(url, { method: "GET", headers: Object.fromEntries(Object.entries(signed).filter(([k]) => k.toLowerCase() !== "host")), dispatcher });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) };
+}
+
+describe("the gateway's per-access-key throttle", () => {
+  const show = (e: RunningEmulator) => `${p(e)}/instances/${IDS.ha}`;
+
+  it("is off by default: many requests of one key all pass", async () => {
+    for (let i = 0; i < 30; i++) expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    expect(emu.stats().byStatus["429"]).toBeUndefined();
+  });
+
+  it("refuses the key's requests over the limit with 429 APIGW.0308, the gateway's message and Retry-After, until the window has passed", async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, throttle: { limit: 3, windowMs: 5 * 60_000 } });
+    for (let i = 0; i < 3; i++) expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    clock.advance(100_000);
+    const refused = await call(emu, "GET", show(emu));
+    expect(refused.status).toBe(429);
+    expect(refused.json()).toEqual({
+      error_code: "APIGW.0308",
+      error_msg: "The throttling threshold has been reached: policy user over ratelimit,limit:3,time:5 minute",
+      request_id: refused.headers["x-request-id"],
+    });
+    expect(refused.headers["retry-after"]).toBe("200");
+    // Nothing was done: a refused start call starts nothing.
+    expect((await call(emu, "PUT", `${p(emu)}/instances/${IDS.ha}/async-swap`)).status).toBe(429);
+    expect(emu.stats().startCalls).toHaveLength(0);
+    clock.advance(199_999);
+    expect((await call(emu, "GET", show(emu))).status).toBe(429);
+    clock.advance(1);
+    expect((await call(emu, "GET", show(emu))).status).toBe(200);
+  });
+
+  it("counts per access key across every client: another connection of the same key is refused, another key is not", async () => {
+    await emu.stop();
+    const other = { accessKey: "EMULATORACCESSKEY0002", secretKey: "second-demo-secret-key-0002", securityToken: "second-temporary-token-0002" };
+    emu = await startEmulator({ clock, throttle: { limit: 2, windowMs: 60_000 }, temporaryCredentials: [other] });
+    const first = new Agent();
+    const second = new Agent();
+    try {
+      const viaAgent = async (agent: Agent) => {
+        const url = emu.url + show(emu);
+        const signed = signRequest({ method: "GET", url, headers: {} }, { accessKey: emu.accessKey, secretKey: emu.secretKey });
+        const res = await request(url, { headers: Object.fromEntries(Object.entries(signed).filter(([k]) => k !== "host")), dispatcher: agent });
+        await res.body.text();
+        return res.statusCode;
+      };
+      expect(await viaAgent(first)).toBe(200);
+      expect(await viaAgent(second)).toBe(200);
+      expect(await viaAgent(first)).toBe(429);
+      expect(await viaAgent(second)).toBe(429);
+      expect((await signedGet(emu, show(emu), other)).status).toBe(200);
+      // Requests the gateway does not let in are not the key's: a bad signature and the admin routes count nothing.
+      expect((await call(emu, "GET", show(emu), { creds: { accessKey: emu.accessKey, secretKey: "wrong" } })).status).toBe(401);
+      expect((await admin(emu, "GET", "/_emulator/stats")).status).toBe(200);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("sliding: a slot frees when the oldest request of the last window leaves it", async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, throttle: { limit: 2, windowMs: 10_000, mode: "sliding" } });
+    expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    clock.advance(4_000);
+    expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    clock.advance(1_000);
+    const refused = await call(emu, "GET", show(emu));
+    expect(refused.status).toBe(429);
+    expect(refused.headers["retry-after"]).toBe("5");
+    expect(refused.json().error_msg).toMatch(/limit:2,time:10 second$/);
+    clock.advance(5_000);
+    expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    expect((await call(emu, "GET", show(emu))).status).toBe(429);
+  });
+
+  it("setThrottle turns it on and off at run time, reset() forgets the counts, and it can omit Retry-After", async () => {
+    emu.setThrottle({ limit: 1, windowMs: 60_000, retryAfter: false });
+    expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    const refused = await call(emu, "GET", show(emu));
+    expect(refused.status).toBe(429);
+    expect(refused.headers["retry-after"]).toBeUndefined();
+    emu.reset();
+    expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    emu.setThrottle(false);
+    for (let i = 0; i < 3; i++) expect((await call(emu, "GET", show(emu))).status).toBe(200);
+    expect(() => emu.setThrottle({ limit: 0, windowMs: 1_000 })).toThrow(/throttle.limit/);
+  });
+
+  it("the CLI's --throttle spec: LIMIT/WINDOW with a unit, and the banner says it is on", async () => {
+    expect(parseThrottleSpec("200/5m")).toEqual({ limit: 200, windowMs: 300_000, mode: "fixed", retryAfter: true });
+    expect(parseThrottleSpec("10/1s:sliding")).toMatchObject({ limit: 10, windowMs: 1_000, mode: "sliding" });
+    expect(parseThrottleSpec(" 5 / 1.5 min ")).toMatchObject({ limit: 5, windowMs: 90_000 });
+    for (const bad of ["", "200", "200/", "0/5m", "200/5parsecs", "-1/5m", "200/5m:leaky"]) expect(() => parseThrottleSpec(bad)).toThrow(/LIMIT\/WINDOW|throttle\.limit/);
+    expect(describeWindow(300_000)).toBe("5 minute");
+    expect(describeWindow(1_500)).toBe("1.5 second");
+    const printed: string[] = [];
+    const served = await serveEmulatorFromCli({ logLevel: "silent", print: (t) => printed.push(t), signals: [], throttle: parseThrottleSpec("200/5m") });
+    try {
+      expect(printed.join("\n")).toMatch(/Gateway throttle: 200 requests per 5 minute/);
+      const e = served as RunningEmulator;
+      for (let i = 0; i < 3; i++) expect((await call(e, "GET", show(e))).status).toBe(200);
+    } finally {
+      await served.stop();
+    }
+  });
+});
+
+describe("X-Security-Token with temporary credentials", () => {
+  const TEMP = { accessKey: "EMULATORTEMPKEY00001", secretKey: "emulator-temporary-secret-0001", securityToken: "EMULATOR-SECURITY-TOKEN-0001-abcdef" };
+  const show = (e: RunningEmulator) => `${p(e)}/instances/${IDS.ha}`;
+
+  beforeEach(async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, temporaryCredentials: [{ ...TEMP, expiresAt: clock.now() + 60 * 60_000 }] });
+  });
+
+  it("accepts the temporary key with its own token, signed like any request", async () => {
+    expect((await signedGet(emu, show(emu), TEMP)).status).toBe(200);
+  });
+
+  it("refuses a wrong token, a missing one and an expired one with 401 APIGW.0301 that never echoes the token", async () => {
+    const cases: Array<[{ accessKey: string; secretKey: string; securityToken?: string }, string]> = [
+      [{ ...TEMP, securityToken: "EMULATOR-SECURITY-TOKEN-0001-abcdeX" }, "invalid security token"],
+      [{ accessKey: TEMP.accessKey, secretKey: TEMP.secretKey }, "temporary access key used without X-Security-Token"],
+    ];
+    for (const [creds, reason] of cases) {
+      const r = await signedGet(emu, show(emu), creds);
+      expect(r.status).toBe(401);
+      expect(r.json()).toMatchObject({ error_code: "APIGW.0301", error_msg: `Incorrect IAM authentication information: ${reason}` });
+      expect(r.text).not.toContain("EMULATOR-SECURITY-TOKEN");
+    }
+    clock.advance(60 * 60_000);
+    const expired = await signedGet(emu, show(emu), TEMP);
+    expect(expired.status).toBe(401);
+    expect(expired.json().error_msg).toBe("Incorrect IAM authentication information: security token expired");
+    expect(expired.text).not.toContain(TEMP.securityToken);
+  });
+
+  it("a permanent key sent with a security token is refused; without one it still passes", async () => {
+    expect((await signedGet(emu, show(emu), { accessKey: emu.accessKey, secretKey: emu.secretKey, securityToken: TEMP.securityToken })).status).toBe(401);
+    expect((await signedGet(emu, show(emu), { accessKey: emu.accessKey, secretKey: emu.secretKey })).status).toBe(200);
+  });
+
+  it("a token swapped in after signing breaks the signature (the token is a signed header)", async () => {
+    const url = emu.url + show(emu);
+    const signed = signRequest({ method: "GET", url, headers: {} }, TEMP);
+    const headers = Object.fromEntries(Object.entries(signed).filter(([k]) => k !== "host").map(([k, v]) => [k, k.toLowerCase() === "x-security-token" ? "another-token-of-the-same-key" : v]));
+    const res = await request(url, { headers, dispatcher });
+    expect(res.statusCode).toBe(401);
+    expect(await res.body.text()).toMatch(/verify aksk signature fail/);
   });
 });
