@@ -38,12 +38,22 @@ describe("pulumi package gen-sdk from schema.json", () => {
     genSdk("python");
     const pkg = path.join(out, "python", "pulumi_dcsjobs");
     const py = files(pkg, ".py");
-    expect(py.map((f) => path.basename(f)).sort()).toEqual(expect.arrayContaining(["__init__.py", "master_standby_swap.py", "client_ip_pass_through.py", "dcs_job.py", "provider.py"]));
+    // Every resource of the schema has its module (the table's too).
+    const modules = ["master_standby_swap", "client_ip_pass_through", "dcs_job", "dcs_operation", "cluster_replica_switchover", "replica_ip_removal", "instance_ssl", "instance_public_access", "instance_whitelist", "instance_parameters", "acl_account_role"];
+    expect(py.map((f) => path.basename(f)).sort()).toEqual(expect.arrayContaining(["__init__.py", "provider.py", "_inputs.py", "outputs.py", ...modules.map((m) => `${m}.py`)]));
     execFileSync("python3", ["-m", "py_compile", ...py], { stdio: "pipe" });
     const swap = fs.readFileSync(path.join(pkg, "master_standby_swap.py"), "utf8");
     expect(swap).toContain("class MasterStandbySwap(pulumi.CustomResource)");
     expect(swap).toContain("'dcsjobs:index:MasterStandbySwap'");
     expect(swap).toMatch(/wait_timeout: pulumi\.Input\[Optional\[Union\[_builtins\.str, _builtins\.float\]\]\]/);
+    const ssl = fs.readFileSync(path.join(pkg, "instance_ssl.py"), "utf8");
+    expect(ssl).toContain("class InstanceSsl(pulumi.CustomResource)");
+    expect(ssl).toMatch(/enabled: pulumi\.Input\[_builtins\.bool\]/);
+    expect(fs.readFileSync(path.join(pkg, "cluster_replica_switchover.py"), "utf8")).toMatch(/group_id: pulumi\.Input\[_builtins\.str\]/);
+    expect(fs.readFileSync(path.join(pkg, "instance_parameters.py"), "utf8")).toMatch(/parameters: pulumi\.Input\[Mapping\[str, pulumi\.Input\[_builtins\.str\]\]\]/);
+    expect(fs.readFileSync(path.join(pkg, "_inputs.py"), "utf8")).toContain("class WhitelistGroupArgs");
+    // The import section reaches the docstrings.
+    expect(swap).toContain("pulumi import dcsjobs:index:MasterStandbySwap");
     // The provider's secret inputs are wrapped as secrets by the SDK.
     expect(fs.readFileSync(path.join(pkg, "provider.py"), "utf8")).toMatch(/pulumi\.Output\.secret\(secret_key\)/);
     expect(JSON.parse(fs.readFileSync(path.join(pkg, "pulumi-plugin.json"), "utf8"))).toMatchObject({ resource: true, name: "dcsjobs" });
@@ -52,7 +62,7 @@ describe("pulumi package gen-sdk from schema.json", () => {
   it("generates a Go SDK", () => {
     genSdk("go");
     const go = files(path.join(out, "go"), ".go");
-    expect(go.map((f) => path.basename(f))).toEqual(expect.arrayContaining(["masterStandbySwap.go", "provider.go"]));
+    expect(go.map((f) => path.basename(f))).toEqual(expect.arrayContaining(["masterStandbySwap.go", "instanceSsl.go", "dcsOperation.go", "clusterReplicaSwitchover.go", "provider.go"]));
     let gofmt: string | undefined;
     try {
       gofmt = execFileSync("gofmt", ["-l", ...go], { encoding: "utf8" });

@@ -3,16 +3,21 @@
  * address as its argument): `@pulumi/pulumi`'s provider server (`pulumi.provider.main`) serving
  * `provider.ts`.
  *
- * Two gaps of the provider server (v3.248.0, `provider/server.js`) are filled here:
+ * Three gaps of the provider server (v3.248.0, `provider/server.js`) are filled here:
  * - Its `Configure` answers the engine but drops the request: the `Provider` interface has no way to
  *   receive provider config. The engine sends it as `variables` (`dcsjobs:config:region` -> value, secrets
  *   decrypted) and `args` (a struct, secrets wrapped). So the service implementation the server registers
  *   is given a `configure` that reads the request, hands it to the runtime, then runs the server's own.
+ * - Its `read` reads `getProperties().toJavaScript()`, but the Read of `pulumi import` has no properties
+ *   (the engine sends the absent state as nil: `provider_plugin.go` `Read`, `PropagateNil`), so it would
+ *   fail with a TypeError before the provider is asked. The wrapped `read` supplies an empty struct.
  * - The engine hides a provider plugin's stderr (only the dynamic-provider plugin's is shown), so the
- *   runtime's progress lines go to the engine's `Log` service instead, tagged with the resource's URN.
+ *   runtime's progress lines go to the engine's `Log` service instead, tagged with the resource's URN
+ *   (except while an import reads: `import.ts`).
  */
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { importing } from "./import";
 import { createPluginProvider, currentUrn, providerConfig, type PluginProvider } from "./provider";
 import { PACKAGE, PACKAGE_NAME } from "./resources";
 import { schemaText } from "./schema";
@@ -55,17 +60,27 @@ interface ConfigureRequestLike {
 
 /**
  * Wraps the `configure` of the next `ResourceProvider` service implementation registered with gRPC, so
- * that the provider config reaches `onConfigure` before the provider server answers.
+ * that the provider config reaches `onConfigure` before the provider server answers; and its `read`, so
+ * that an import's Read (no properties at all) reaches the provider instead of failing in the server.
  */
 export function hookConfigure(onConfigure: (config: Map<string, string>) => Promise<void>): void {
   const req = pulumiRequire();
   const grpc = req("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
   const { ResourceProviderService } = req("@pulumi/pulumi/proto/provider_grpc_pb") as { ResourceProviderService: unknown };
+  const structproto = req("google-protobuf/google/protobuf/struct_pb") as { Struct: new () => unknown };
   const original = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (this: InstanceType<typeof grpc.Server>, service, implementation) {
     if (service === ResourceProviderService) {
       grpc.Server.prototype.addService = original;
       const impl = implementation as Record<string, GrpcHandler>;
+      // An import's Read carries no properties at all (the engine marshals the absent state with
+      // `PropagateNil`), and the server's `read` calls `getProperties().toJavaScript()`: give it an empty struct.
+      const read = impl.read!.bind(impl);
+      impl.read = (call, callback) => {
+        const r = call.request as { getProperties(): unknown; setProperties(v: unknown): void };
+        if (!r.getProperties()) r.setProperties(new structproto.Struct());
+        return read(call, callback);
+      };
       const answer = impl.configure!.bind(impl);
       impl.configure = (call, callback) => {
         const r = call.request as ConfigureRequestLike;
@@ -92,7 +107,8 @@ export function hookConfigure(onConfigure: (config: Map<string, string>) => Prom
  */
 export function engineLogger(engineAddress: string | undefined): (line: string) => void {
   const stderr = (line: string) => void process.stderr.write(line + "\n");
-  if (!engineAddress) return stderr;
+  // An import reads with stand-in values; what the runtime says about those is not for the user.
+  if (!engineAddress) return (line) => void (importing.getStore() || stderr(pluginWording(line, PACKAGE_NAME)));
   const req = pulumiRequire();
   const grpc = req("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
   const engrpc = req("@pulumi/pulumi/proto/engine_grpc_pb") as typeof import("@pulumi/pulumi/proto/engine_grpc_pb");
@@ -100,6 +116,7 @@ export function engineLogger(engineAddress: string | undefined): (line: string) 
   const client = new engrpc.EngineClient(engineAddress, grpc.credentials.createInsecure());
   let last: Promise<void> = Promise.resolve();
   return (line: string) => {
+    if (importing.getStore()) return;
     const urn = currentUrn.getStore() ?? "";
     const text = pluginWording(line, PACKAGE_NAME);
     last = last.then(

@@ -1,9 +1,16 @@
 /**
  * The provider plugin's resource provider: the `Provider` interface of `@pulumi/pulumi/provider`, served by
- * its provider server (`main.ts`). Every method dispatches on the URN's type token to the same runtime the
- * dynamic providers delegate to (`provider/resources/runtime.ts`): one implementation, two front doors.
+ * its provider server (`main.ts`). Every method dispatches on the URN's type token to the runtime object
+ * its descriptor names (`ResourceDescriptor.runtime`, for every resource of `resources.ts`), the same
+ * runtime the dynamic providers delegate to (`provider/resources/runtime.ts`): one implementation, two
+ * front doors.
  * This file only adapts the wire: secret wrappers (`secrets.ts`), the runtime's `PartialFailure` to the
  * server's init-error shape, the `dcsjobs:` config keys in messages, and the provider config.
+ *
+ * Import. `pulumi import` (and the `import` resource option) calls `read` with the import ID and no
+ * properties; the dynamic providers cannot serve that (their host rebuilds the provider from the state's
+ * `__provider`, which an import has none of), so the plugin does: `import.ts` reads the job or the live
+ * value through the runtime's `read` and answers outputs and inputs, starting nothing.
  *
  * Partial failures. The provider server turns a rejection of `create` or `update` that carries an `id`
  * into `ErrorResourceInitFailed { id, properties, reasons }` (`grpcResponseFromError` in
@@ -17,6 +24,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type * as provider from "@pulumi/pulumi/provider";
 import type * as runtimeModule from "../resources/runtime";
 import { PACKAGE_NAME, RESOURCES, resourceByToken, secretProperties, token, type ResourceDescriptor } from "./resources";
+import { importResource } from "./import";
 import { pluginWording, unwrapProps, wrapSecrets, type Props } from "./secrets";
 
 type Runtime = typeof runtimeModule;
@@ -89,13 +97,9 @@ export function createPluginProvider(options: PluginProviderOptions): PluginProv
     const tok = typeOfUrn(urn);
     const d = resourceByToken(tok);
     if (!d) throw new Error(`${PACKAGE_NAME}: unknown resource type ${tok} (this provider has ${RESOURCES.map((r) => token(r.name)).join(", ")})`);
-    const runtime = rt();
-    const byName: Record<ResourceDescriptor["name"], unknown> = {
-      MasterStandbySwap: runtime.masterStandbySwap,
-      ClientIpPassThrough: runtime.clientIpPassThrough,
-      DcsJob: runtime.dcsJob,
-    };
-    return { d, r: byName[d.name] as ResourceRuntime };
+    const r = (rt() as unknown as Record<string, ResourceRuntime | undefined>)[d.runtime];
+    if (!r) throw new Error(`${PACKAGE_NAME}: ${tok} has no runtime object ${d.runtime} (provider/resources/runtime.ts)`);
+    return { d, r };
   };
 
   /** Runs a call with its URN in context and the runtime's errors in the plugin's wording. */
@@ -160,6 +164,11 @@ export function createPluginProvider(options: PluginProviderOptions): PluginProv
       const { d, r } = lookup(urn);
       const p = unwrapProps(props);
       const keys = secretsOf(d, p.secretKeys);
+      // An ID and no state: `pulumi import` (or a resource `get`). Read the job or value; start nothing.
+      if (Object.keys(p.props).length === 0) {
+        const imported = await call(urn, keys, () => importResource(d, r, id));
+        return { id: imported.id, props: wrapSecrets(imported.props, keys), inputs: wrapSecrets(imported.inputs, keys) };
+      }
       const result = await call(urn, keys, () => r.read(id, p.props as never));
       if (!result.id) return { id: "", props: {} };
       return {

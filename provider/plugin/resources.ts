@@ -1,76 +1,22 @@
 /**
  * One description of what the provider plugin offers: the package, its provider config, its resources
- * (inputs, outputs, which are secret, docs with examples) and the object types they use. Everything
- * derived from it reads it from here: the Pulumi package schema (`schema.ts`, written to `schema.json`
- * by `scripts/gen-schema.ts`), the plugin's type dispatch and secret handling (`provider.ts`) and the
- * tests that compare them with the runtime's `check`.
+ * (inputs, outputs, which are secret, docs with examples, how each is imported) and the object types they
+ * use. Everything derived from it reads it from here: the Pulumi package schema (`schema.ts`, written to
+ * `schema.json` by `scripts/gen-schema.ts`), the plugin's type dispatch, secret handling and import
+ * (`provider.ts`, `import.ts`) and the tests that compare them with the runtime's `check`.
  *
- * Shaped to be fed later from the operation table of issue #11 (`provider/operations/`): each resource
- * names the table entry it declares (`operation`, the SDK's operation name such as
- * `ChangeMasterStandbyAsync`) and carries the same `kind` and `jobType` fields, so a table-driven
- * version can fill `summary`, `kind` and `jobType` from the entry and keep only what the table does not
- * know (property docs, examples) here. Pure data: no I/O, no Pulumi imports.
+ * The resources of the operation table (`provider/operations/table.ts`), `MasterStandbySwap` and
+ * `ClientIpPassThrough` included, are derived from it in `table-resources.ts`: name
+ * (`OPERATIONS[].resource`), kind, task names, summary, request, Terraform counterpart and notes come from
+ * the table, and `DcsOperation`'s body docs from the table's zod bodies (`z.toJSONSchema`); only the
+ * property docs, an example and the import ID are written there. `DcsJob`, which declares no operation,
+ * is written out here. Pure data: no I/O, no Pulumi imports.
  */
+import { adopted, jobOutputs, location, MODULE, PACKAGE_NAME, steps, waitTimeout, type PropertyDescriptor, type ResourceDescriptor } from "./properties";
+import { TABLE_RESOURCES } from "./table-resources";
 
-/** The Pulumi package name: config namespace, token prefix, plugin `pulumi-resource-dcsjobs`. */
-export const PACKAGE_NAME = "dcsjobs";
-
-/** The module of every token (`dcsjobs:index:MasterStandbySwap`). */
-export const MODULE = "index";
-
-/** A property's type, in the few shapes these resources use. */
-export type PropertyType =
-  | { kind: "string" }
-  | { kind: "boolean" }
-  | { kind: "integer" }
-  | { kind: "number" }
-  /** `"30m"`, `"90s"`, `"1h30m"`, `"500ms"`, or a number of seconds. */
-  | { kind: "duration" }
-  /** Any value (the engine's `pulumi.json#/Any`). */
-  | { kind: "any" }
-  | { kind: "array"; items: PropertyType }
-  /** An object type of this package ({@link OBJECT_TYPES}), by name. */
-  | { kind: "object"; name: string };
-
-export interface PropertyDescriptor {
-  name: string;
-  type: PropertyType;
-  /** Markdown. */
-  description: string;
-  /** Inputs: required to create. Outputs: always present. */
-  required?: boolean;
-  /** Stored encrypted in state and masked in output (`secret: true` in the schema). */
-  secret?: boolean;
-  /** Changing it replaces the resource (documentation for SDK users; `diff` decides). */
-  replaces?: boolean;
-}
-
-export interface Example {
-  title: string;
-  yaml: string;
-  python: string;
-}
-
-/** How a resource uses its operation: the table's `OperationKind`, plus `wait` (starts nothing). */
-export type ResourceKind = "action" | "state" | "wait";
-
-export interface ResourceDescriptor {
-  /** The type name (also the runtime object's resource). */
-  name: "MasterStandbySwap" | "ClientIpPassThrough" | "DcsJob";
-  /** The operation-table entry it declares (`OperationDef.name`), if it starts one. */
-  operation?: string;
-  kind: ResourceKind;
-  /** `job_type` of the jobs it starts or adopts. */
-  jobType?: string;
-  /** One line. */
-  summary: string;
-  /** Markdown paragraphs after the summary. */
-  description: string;
-  inputs: PropertyDescriptor[];
-  /** Output-only properties (the inputs are outputs too). */
-  outputs: PropertyDescriptor[];
-  examples: Example[];
-}
+export { MODULE, PACKAGE_NAME } from "./properties";
+export type { Example, ImportDescriptor, ImportPart, PropertyDescriptor, PropertyType, ResourceDescriptor, ResourceKind } from "./properties";
 
 export interface ConfigDescriptor {
   name: string;
@@ -103,7 +49,7 @@ export const PACKAGE: PackageDescriptor = {
   name: PACKAGE_NAME,
   displayName: "Huawei Cloud DCS jobs",
   description:
-    "Start Huawei Cloud DCS (Redis) operations that run as background jobs — a master/standby switchover, client-IP pass-through — once, and block the deployment until their job ends.",
+    "Start Huawei Cloud DCS (Redis) operations that run as background jobs — a master/standby switchover, client-IP pass-through, SSL, public access, whitelists, parameters, ACL roles, cluster replica switchovers, or any job-returning call — once, and block the deployment until their job ends.",
   keywords: ["pulumi", "huaweicloud", "dcs", "redis", "jobs", "category/cloud", "kind/native"],
   homepage: "https://www.npmjs.com/package/pulumi-dcs-jobs",
   repository: "https://www.npmjs.com/package/pulumi-dcs-jobs",
@@ -129,151 +75,25 @@ export const CONFIG: ConfigDescriptor[] = [
   { name: "token", description: "An IAM token, instead of an access key pair.", secret: true, env: ["HW_AUTH_TOKEN"] },
 ];
 
-const DURATION_DOC = '`"30m"`, `"90s"`, `"1h30m"`, `"500ms"` or a number of seconds';
+// ---- the resources ------------------------------------------------------------------------------------
 
-const waitTimeout: PropertyDescriptor = {
-  name: "waitTimeout",
-  type: { kind: "duration" },
-  description: `How long to wait for the job: ${DURATION_DOC}. Default 30 minutes, at most 24 hours. Pulumi's \`customTimeouts\` do not apply: use this.`,
-};
-
-/** The job fields every job-backed resource outputs. */
-function jobOutputs(always: boolean): PropertyDescriptor[] {
-  const r = always ? { required: true } : {};
-  return [
-    { name: "jobId", type: { kind: "string" }, description: "The DCS job ID (`job_id`) of the last job.", ...r },
-    { name: "jobType", type: { kind: "string" }, description: "The job's `job_type`, e.g. `masterStandbySwapJob`.", ...r },
-    { name: "status", type: { kind: "string" }, description: "The job's last status: `SUCCESS` after a normal run; `INIT`, `RUNNING` or `UNKNOWN` while it is pending.", ...r },
-    { name: "beginTime", type: { kind: "string" }, description: "`begin_time`, ISO-8601." },
-    { name: "endTime", type: { kind: "string" }, description: "`end_time`, ISO-8601." },
-    { name: "durationMs", type: { kind: "number" }, description: "`end_time - begin_time` in milliseconds." },
-    { name: "failReason", type: { kind: "string" }, description: "`fail_reason`, when the job failed." },
-  ];
-}
-
-const adopted: PropertyDescriptor = {
-  name: "adopted",
-  type: { kind: "boolean" },
-  description: "True when the job was found already started (after an interrupted run) instead of being started.",
-  required: true,
-};
-
-const record: PropertyDescriptor[] = [
-  { name: "pending", type: { kind: "object", name: "PendingJob" }, description: "A job of this resource not yet seen to end; while it is set, every `pulumi up` resumes it (never starts another)." },
-  { name: "ended", type: { kind: "object", name: "EndedJob" }, description: "How the last job of this resource ended." },
-];
-
-export const RESOURCES: ResourceDescriptor[] = [
-  {
-    name: "MasterStandbySwap",
-    operation: "ChangeMasterStandbyAsync",
-    kind: "action",
-    jobType: "masterStandbySwapJob",
-    summary: "A master/standby switchover of a DCS instance (`PUT .../async-swap`), waited on until its job ends.",
-    description: [
-      "- create: one switchover (or adopts one an interrupted run started), then waits; fails with the job's `fail_reason`, job ID and instance ID if the job ends in `FAIL`.",
-      "- `triggers` changed: one new switchover (an in-place update). Nothing changed: nothing runs.",
-      "- A wait that times out or breaks after the job started leaves the job in the state (a partial failure); the next `pulumi up` resumes waiting on it instead of starting another.",
-      "- delete: removes it from the stack only; a switchover cannot be undone.",
-    ].join("\n"),
-    inputs: [
-      { name: "instanceId", type: { kind: "string" }, description: "The master/standby (`ha`) instance to switch over. Changing it replaces the resource.", required: true, replaces: true },
-      { name: "triggers", type: { kind: "any" }, description: "Any values; when they change, the next `pulumi up` runs one new switchover. Unchanged triggers run nothing." },
-      waitTimeout,
-      { name: "adoptWithin", type: { kind: "duration" }, description: `How far back create looks in the instance's background tasks for a switchover an interrupted run already started (adopted instead of starting another): ${DURATION_DOC}. Default: the wait timeout. \`0\` turns the look-up off.` },
-      { name: "adoptFinished", type: { kind: "boolean" }, description: "Whether a switchover that already *succeeded* inside the `adoptWithin` window is adopted (default `true`). A running one always is; a failed one never is." },
-    ],
-    outputs: [
-      ...jobOutputs(false),
-      adopted,
-      { name: "masterNode", type: { kind: "string" }, description: "The master node after the switchover, where the API reports one." },
-      { name: "instanceStatus", type: { kind: "string" }, description: "The instance's status read after the job succeeded." },
-      ...record,
-    ],
-    examples: [
-      {
-        title: "A switchover in a maintenance window",
-        yaml: [
-          "resources:",
-          "  swap:",
-          "    type: dcsjobs:MasterStandbySwap",
-          "    properties:",
-          "      instanceId: 8f3c2a6e-4b1d-4c7a-9e2f-1a0b3c4d5e01",
-          "      triggers: [\"2026-11 maintenance\"]",
-          "      waitTimeout: 20m",
-          "outputs:",
-          "  swapJob: ${swap.jobId}",
-        ].join("\n"),
-        python: [
-          "import pulumi",
-          "import pulumi_dcsjobs as dcsjobs",
-          "",
-          "swap = dcsjobs.MasterStandbySwap(\"swap\",",
-          "    instance_id=\"8f3c2a6e-4b1d-4c7a-9e2f-1a0b3c4d5e01\",",
-          "    triggers=[\"2026-11 maintenance\"],",
-          "    wait_timeout=\"20m\")",
-          "pulumi.export(\"swapJob\", swap.job_id)",
-        ].join("\n"),
-      },
-    ],
-  },
-  {
-    name: "ClientIpPassThrough",
-    operation: "UpdateClientIpTransparentTransmission",
-    kind: "state",
-    jobType: "modifyClientIpTransJob",
-    summary: "Client IP pass-through (`transparent_client_ip_enable`) of a DCS instance, declaratively.",
-    description: [
-      "- create/update: read the instance and start a `modifyClientIpTransJob` only when the value differs (a pass-through job already running is waited for first); then wait for it.",
-      "- refresh: reports the live value (drift).",
-      "- delete: leaves the instance as it is, unless `restoreOnDelete` (then sets back the value found before create).",
-    ].join("\n"),
-    inputs: [
-      { name: "instanceId", type: { kind: "string" }, description: "The instance. Changing it replaces the resource.", required: true, replaces: true },
-      { name: "enabled", type: { kind: "boolean" }, description: "Whether client IP pass-through should be on.", required: true },
-      { name: "restoreOnDelete", type: { kind: "boolean" }, description: "On delete, set the value back to what it was before create (`initialEnabled`). Default false: leave it." },
-      waitTimeout,
-    ],
-    outputs: [
-      { name: "initialEnabled", type: { kind: "boolean" }, description: "The value found before create: what `restoreOnDelete` restores.", required: true },
-      { name: "changed", type: { kind: "boolean" }, description: "False when the last create/update found the value already set and started no job.", required: true },
-      adopted,
-      ...jobOutputs(false),
-      ...record,
-    ],
-    examples: [
-      {
-        title: "Pass-through on, after a switchover",
-        yaml: [
-          "resources:",
-          "  clientIp:",
-          "    type: dcsjobs:ClientIpPassThrough",
-          "    properties:",
-          "      instanceId: 8f3c2a6e-4b1d-4c7a-9e2f-1a0b3c4d5e01",
-          "      enabled: true",
-          "    options:",
-          "      dependsOn: [\"${swap}\"]",
-        ].join("\n"),
-        python: [
-          "client_ip = dcsjobs.ClientIpPassThrough(\"clientIp\",",
-          "    instance_id=\"8f3c2a6e-4b1d-4c7a-9e2f-1a0b3c4d5e01\",",
-          "    enabled=True,",
-          "    opts=pulumi.ResourceOptions(depends_on=[swap]))",
-        ].join("\n"),
-      },
-    ],
-  },
+/** The resource written out here: `DcsJob` waits on any job and declares no operation of the table. */
+const DCS_JOB: ResourceDescriptor[] = [
   {
     name: "DcsJob",
+    runtime: "dcsJob",
+    operations: [],
     kind: "wait",
+    taskNames: [],
     summary: "Waits for an existing DCS job (started elsewhere) to end, so that other resources can depend on it.",
     description: "Fails with the job's `fail_reason` if it ends in `FAIL`. Starts nothing; delete does nothing.",
     inputs: [
       { name: "jobId", type: { kind: "string" }, description: "The job to wait for (`job_id` of any DCS operation). Changing it replaces the resource.", required: true, replaces: true },
-      { name: "instanceId", type: { kind: "string" }, description: "The instance the job belongs to, for messages only." },
+      { name: "instanceId", type: { kind: "string" }, description: "The instance the job belongs to, for messages (and the task's steps) only." },
       waitTimeout,
+      ...location,
     ],
-    outputs: [...jobOutputs(true).filter((p) => p.name !== "jobId"), adopted],
+    outputs: [...jobOutputs(true).filter((p) => p.name !== "jobId"), adopted, steps],
     examples: [
       {
         title: "Wait for the switchover's job",
@@ -281,13 +101,21 @@ export const RESOURCES: ResourceDescriptor[] = [
         python: ["swap_job = dcsjobs.DcsJob(\"swapJob\", job_id=swap.job_id, wait_timeout=\"5m\")"].join("\n"),
       },
     ],
+    import: { parts: [{ name: "jobId" }], example: "ff8080818822bbf70188235afc24141a" },
   },
+];
+
+/** Every resource the plugin serves: the operation table's (`table-resources.ts`; swap and pass-through first, as since 0.1.0) and `DcsJob`. */
+export const RESOURCES: ResourceDescriptor[] = [
+  ...TABLE_RESOURCES.filter((r) => r.name === "MasterStandbySwap" || r.name === "ClientIpPassThrough"),
+  ...DCS_JOB,
+  ...TABLE_RESOURCES.filter((r) => r.name !== "MasterStandbySwap" && r.name !== "ClientIpPassThrough"),
 ];
 
 const origin: PropertyDescriptor = {
   name: "origin",
   type: { kind: "string" },
-  description: "How the job became this resource's: `started`, `adopted`, `reconciled` or `outcome-unknown`.",
+  description: "How the job became this resource's: `started`, `adopted` (also: read by `pulumi import`), `reconciled` or `outcome-unknown`.",
   required: true,
 };
 
@@ -319,6 +147,24 @@ export const OBJECT_TYPES: ObjectTypeDescriptor[] = [
       { name: "taskStatus", type: { kind: "string" }, description: "`GONE`: the task's status in the task list, if found." },
     ],
   },
+  {
+    name: "JobStep",
+    description: "One step of a job's background task (ShowBackgroundTaskProgress).",
+    properties: [
+      { name: "name", type: { kind: "string" }, description: "The step's name.", required: true },
+      { name: "status", type: { kind: "string" }, description: "The step's last status, e.g. `FINISHED`, `EXECUTING`, `FAILED`.", required: true },
+      { name: "durationMs", type: { kind: "number" }, description: "How long it took in milliseconds, when known." },
+      { name: "errorCode", type: { kind: "string" }, description: "The step's `error_code`, when it failed." },
+    ],
+  },
+  {
+    name: "WhitelistGroup",
+    description: "One IP whitelist group of an instance.",
+    properties: [
+      { name: "name", type: { kind: "string" }, description: "The group's name (`group_name`).", required: true },
+      { name: "ips", type: { kind: "array", items: { kind: "string" } }, description: 'The group\'s IPv4 addresses or CIDR ranges (`ip_list`), e.g. `["10.0.0.0/24"]`; order does not matter.', required: true },
+    ],
+  },
 ];
 
 /** The type token of a resource or object type (`dcsjobs:index:MasterStandbySwap`). */
@@ -334,4 +180,9 @@ export function resourceByToken(tok: string): ResourceDescriptor | undefined {
 /** Names of the secret properties of a resource (inputs and outputs). */
 export function secretProperties(r: ResourceDescriptor): string[] {
   return [...r.inputs, ...r.outputs].filter((p) => p.secret).map((p) => p.name);
+}
+
+/** The import ID format of a resource, e.g. `<instanceId>:<jobId>`. */
+export function importFormat(r: ResourceDescriptor): string {
+  return r.import.parts.map((p) => (p.optional ? `[<${p.name}${p.json ? " as JSON" : ""}>]` : `<${p.name}${p.list ? ",..." : ""}>`)).join(":");
 }

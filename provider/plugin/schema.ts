@@ -10,6 +10,7 @@ import {
   OBJECT_TYPES,
   PACKAGE,
   RESOURCES,
+  importFormat,
   token,
   type ConfigDescriptor,
   type ObjectTypeDescriptor,
@@ -35,6 +36,8 @@ function typeSpec(t: PropertyType): SchemaJson {
       return { $ref: "pulumi.json#/Any" };
     case "array":
       return { type: "array", items: typeSpec(t.items) };
+    case "map":
+      return { type: "object", additionalProperties: typeSpec(t.values) };
     case "object":
       return { $ref: `#/types/${token(t.name)}` };
   }
@@ -69,10 +72,21 @@ function examplesMarkdown(r: ResourceDescriptor): string {
   return `\n\n{{% examples %}}\n## Example Usage\n\n${blocks.join("\n")}\n{{% /examples %}}`;
 }
 
+/** The import section of a resource description, as Pulumi's docs write it. */
+function importMarkdown(r: ResourceDescriptor): string {
+  const what =
+    r.kind === "state"
+      ? "reads the live value into state"
+      : r.kind === "wait"
+        ? "reads the job into state"
+        : "reads the job into state (with `triggers` absent: declare none, or list `triggers` in `ignoreChanges`, else the next `up` runs the operation again)";
+  return `\n\n## Import\n\nAn existing ${r.kind === "state" ? "value" : "job"} is imported with the ID \`${importFormat(r)}\`; the import ${what} and starts nothing.\n\n\`\`\`sh\n$ pulumi import ${token(r.name)} ${r.name[0]!.toLowerCase()}${r.name.slice(1)} '${r.import.example}'\n\`\`\``;
+}
+
 function resourceSpec(r: ResourceDescriptor): SchemaJson {
   const outputsAlways = [...r.inputs.filter((p) => p.required), ...r.outputs.filter((p) => p.required)];
   return {
-    description: `${r.summary}\n\n${r.description}${examplesMarkdown(r)}`,
+    description: `${r.summary}\n\n${r.description}${examplesMarkdown(r)}${importMarkdown(r)}`,
     properties: properties([...r.inputs, ...r.outputs]),
     required: outputsAlways.map((p) => p.name),
     inputProperties: properties(r.inputs),
