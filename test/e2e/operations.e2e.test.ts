@@ -83,6 +83,60 @@ describe("ClusterReplicaSwitchover on the engine", () => {
   });
 });
 
+describe("FAIL, drift and interruption for each of them", () => {
+  it("cluster switchover: a FAIL fails the up with its reason and is recorded; new triggers run one more", async () => {
+    const [g0] = await client.listGroups(CLUSTER);
+    const nodeId = g0!.replicas.find((r) => r.role !== "master")!.nodeId!;
+    emulator.inject({ route: "cluster-switchover", kind: "failJob", failReason: "replica lag too high (e2e)" });
+    const program = (t: string) => async () => {
+      const sw = new ClusterReplicaSwitchover("shard-0", { instanceId: CLUSTER, groupId: g0!.groupId, nodeId, triggers: [t] });
+      return { status: sw.status };
+    };
+    const s = await stackWith("cluster-fail", program("a"));
+    const err = await s.stack.up({ onOutput: (o) => s.output.push(o) }).then(() => undefined, (e: unknown) => e as Error);
+    expect(s.output.join("") + String(err)).toContain("replica lag too high (e2e)");
+    // The same triggers again: the FAIL is history, the up succeeds and starts nothing.
+    await s.stack.up();
+    expect(jobsOn(CLUSTER)).toHaveLength(1);
+    s.stack.workspace.program = program("b");
+    const up = await s.stack.up();
+    expect(value(up.outputs, "status")).toBe("SUCCESS");
+    expect(jobsOn(CLUSTER)).toHaveLength(2);
+  });
+
+  it("SSL: an up interrupted while its job runs is finished by the next up, without a second job", async () => {
+    emulator.setJobDuration("sslSwitchJob", 15_000);
+    const s = await stackWith("ssl-kill", async () => ({ enabled: new InstanceSsl("ssl", { instanceId: HA, enabled: true }).enabled }));
+    const killed = s.stack.up().then(() => "completed", () => "interrupted");
+    await until("the SSL job to start", () => jobsOn(HA).length === 1);
+    for (const pid of s.cliPids()) process.kill(pid, "SIGINT");
+    await new Promise((r) => setTimeout(r, 300));
+    for (const pid of s.cliPids()) process.kill(pid, "SIGINT");
+    expect(await killed).toBe("interrupted");
+    emulator.setJobDuration("sslSwitchJob", 2_000);
+    const up = await s.stack.up();
+    expect(value(up.outputs, "enabled")).toBe(true);
+    expect(jobsOn(HA)).toHaveLength(1);
+  });
+
+  it("SSL: a FAIL fails the up with its reason; parameters: refresh shows drift and the next up puts it back", async () => {
+    emulator.inject({ route: "ssl", kind: "failJob", failReason: "certificate issuance failed (e2e)" });
+    const ssl = await stackWith("ssl-fail", async () => ({ enabled: new InstanceSsl("ssl", { instanceId: HA, enabled: true }).enabled }));
+    const err = await ssl.stack.up({ onOutput: (o) => ssl.output.push(o) }).then(() => undefined, (e: unknown) => e as Error);
+    expect(ssl.output.join("") + String(err)).toContain("certificate issuance failed (e2e)");
+
+    const ha2 = EMULATOR_INSTANCE_IDS.ha2;
+    const p = await stackWith("params-drift", async () => ({ parameters: new InstanceParameters("params", { instanceId: ha2, parameters: { timeout: "222" } }).parameters }));
+    await p.stack.up();
+    const ids = Object.fromEntries((await client.listConfigurations(ha2)).map((c) => [c.name, c.id]));
+    const side = await client.startOperation(operation("UpdateInstanceConfig"), { instance_id: ha2 }, { redis_config: [{ param_id: ids.timeout!, param_name: "timeout", param_value: "5" }] });
+    await waitForJob(client, side.jobId, { timeoutMs: 30_000, firstDelayMs: 200, maxIntervalMs: 500 });
+    expect((await p.stack.refresh()).summary.resourceChanges?.update).toBe(1);
+    const back = await p.stack.up();
+    expect(value(back.outputs, "parameters")).toEqual({ timeout: "222" });
+  });
+});
+
 describe("InstanceSsl and InstanceParameters on the engine", () => {
   it("SSL: up turns it on once; no change starts nothing; refresh shows drift; the next up puts it back", async () => {
     const s = await stackWith("ssl", async () => {
