@@ -20,22 +20,11 @@ import {
   type SwapOutputs,
 } from "../provider/resources/logic";
 import * as rt from "../provider/resources/runtime";
-import type { WaitClock } from "../provider/waiter/wait";
+import { waitClock } from "./support/runtime-setup";
 
 let emu: RunningEmulator;
 let clock: ManualClock;
 let lines: string[];
-
-function waitClock(c: ManualClock): WaitClock {
-  return {
-    now: () => c.now(),
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw signal.reason;
-      c.advance(Math.max(0, Math.round(ms)));
-      await new Promise((r) => setImmediate(r));
-    },
-  };
-}
 
 function stackConfig(over: Record<string, string> = {}): { get(k: string): string | undefined } {
   const map: Record<string, string> = {
