@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { planStep, wantsNewJob, type Observation, type PlanContext } from "../provider/lifecycle/planner";
-import { recordFromOutputs, type LifecycleRecord, type PendingJob } from "../provider/lifecycle/record";
+import { recordFromOutputs, recordIds, type LifecycleRecord, type PendingJob } from "../provider/lifecycle/record";
 import type { TaskView } from "../provider/tasks";
 
 const NOW = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -68,6 +68,13 @@ describe("a wait ends", () => {
     const p = planStep({ pending: pending() }, ctx(), job("SUCCESS"));
     expect(p.action).toEqual({ do: "done", ran: true });
     expect(p.record).toEqual({ ended: expect.objectContaining({ outcome: "SUCCESS", jobId: "job-1", intent: A, origin: "started" }) });
+  });
+
+  it("the record keeps the resource's earlier jobs (bounded), so a resource added later never adopts one", () => {
+    const prev = { ...ended("SUCCESS")!, earlier: Array.from({ length: 12 }, (_, n) => `old-${n}`) };
+    const p = planStep({ pending: pending(), ended: prev }, ctx(), job("SUCCESS"));
+    expect(p.record.ended?.earlier).toEqual(["job-0", ...Array.from({ length: 9 }, (_, n) => `old-${n}`)]);
+    expect(recordIds(p.record)).toEqual(expect.arrayContaining(["job-1", "job-0", "old-0"]));
   });
 
   it("SUCCESS of an older intent while new triggers are wanted: go on to the new job", () => {

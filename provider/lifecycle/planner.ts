@@ -11,7 +11,7 @@
  *   reports another value; a job of someone else's that is running is waited for first.
  */
 import { decideAdoption, tasksStartedBy, taskIs, type TaskView } from "../tasks";
-import type { EndedJob, JobEnd, JobOrigin, LifecycleRecord, PendingJob } from "./record";
+import { earlierOf, type EndedJob, type JobEnd, type JobOrigin, type LifecycleRecord, type PendingJob } from "./record";
 
 /** Everything the planner knows besides the record and the observation. Pure data. */
 export interface PlanContext {
@@ -228,7 +228,7 @@ function onReconcile(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): P
   // out the grace. An action whose user changed `triggers` since decides for a new job at once; a state
   // kind never does (the lost change could still land after a new one and undo it).
   if (graceOver || (ctx.kind === "action" && userMovedOn) || (ctx.kind === "state" && matches.length > 1)) {
-    const ended = endedOf(p, "NOT_STARTED", ctx.nowMs, {});
+    const ended = endedOf(p, "NOT_STARTED", ctx.nowMs, {}, r.ended);
     const why = matches.length > 1 ? "the live value decides" : !graceOver ? "`triggers` changed since" : `no task appeared within ${Math.round(ctx.unknownGraceMs / 1000)} s`;
     return afterIdle({ ended }, ctx, [`the request sent at ${p.since} is taken as never started (${why})`], false);
   }
@@ -243,7 +243,7 @@ function onJobEnd(r: LifecycleRecord, ctx: PlanContext, job: JobSeen): Plan {
   const p = r.pending;
   if (!p) return afterIdle(r, ctx, [], false);
   const outcome: JobEnd = job.status;
-  const ended = endedOf({ ...p, jobId: job.jobId }, outcome, ctx.nowMs, job.failReason ? { failReason: job.failReason } : {});
+  const ended = endedOf({ ...p, jobId: job.jobId }, outcome, ctx.nowMs, job.failReason ? { failReason: job.failReason } : {}, r.ended);
   const next: LifecycleRecord = { ended };
   if (outcome === "FAIL") {
     if (ctx.kind === "state" && p.origin === "adopted") {
@@ -267,7 +267,7 @@ function onJobGone(r: LifecycleRecord, ctx: PlanContext, task: TaskView | undefi
     return onJobEnd(r, ctx, { jobId: p.jobId ?? task.jobId ?? task.taskId, status: "FAIL", failReason: `the job can no longer be read; its task reads ${task.status}` });
   }
   const seen = task ? `its task ${task.taskId} reads "${task.status || "no status"}"` : "its task is no longer in the task list";
-  const ended = endedOf(p, "GONE", ctx.nowMs, task ? { taskStatus: task.status } : {});
+  const ended = endedOf(p, "GONE", ctx.nowMs, task ? { taskStatus: task.status } : {}, r.ended);
   if (ctx.kind === "state") return { record: { ended }, action: { do: "read-live" }, notes: [`${describeJob(p)} can no longer be read (${seen}); reading the instance`] };
   return fail(
     { ended },
@@ -287,8 +287,10 @@ function pendingFor(ctx: PlanContext, origin: JobOrigin, ids: { jobId?: string; 
   return { origin, ...(ids.jobId ? { jobId: ids.jobId } : {}), ...(ids.taskId ? { taskId: ids.taskId } : {}), since: iso(ctx.nowMs), intent: ctx.intent };
 }
 
-function endedOf(p: PendingJob, outcome: JobEnd, nowMs: number, extra: Pick<EndedJob, "failReason" | "taskStatus">): EndedJob {
+function endedOf(p: PendingJob, outcome: JobEnd, nowMs: number, extra: Pick<EndedJob, "failReason" | "taskStatus">, previous?: EndedJob): EndedJob {
+  const earlier = earlierOf(previous);
   return {
+    ...(earlier ? { earlier } : {}),
     outcome,
     origin: p.origin,
     ...(p.jobId ? { jobId: p.jobId } : {}),

@@ -57,7 +57,15 @@ export interface EndedJob {
   failReason?: string;
   /** GONE: the task's status in the task list at the time, if the task was found. */
   taskStatus?: string;
+  /**
+   * This resource's earlier jobs (job or task IDs, newest first, at most {@link EARLIER_KEPT}), so that a
+   * resource added later to the stack never adopts one of them: the process claims every ID the record names.
+   */
+  earlier?: string[];
 }
+
+/** How many earlier job IDs a record keeps (more than fit in any adoption window in practice). */
+export const EARLIER_KEPT = 10;
 
 /** The lifecycle record: both fields absent means "idle, nothing ever ran". */
 export interface LifecycleRecord {
@@ -107,7 +115,15 @@ export function recordFromOutputs(o: RecordFields | undefined, intent: string): 
 
 /** Every job and task ID the record names (for the process-wide claims). */
 export function recordIds(r: LifecycleRecord): string[] {
-  return [r.pending?.jobId, r.pending?.taskId, r.ended?.jobId, r.ended?.taskId].filter((x): x is string => !!x);
+  return [r.pending?.jobId, r.pending?.taskId, r.ended?.jobId, r.ended?.taskId, ...(r.ended?.earlier ?? [])].filter((x): x is string => !!x);
+}
+
+/** The earlier-jobs list of a new end: the previous end's job and its own list, newest first, bounded. */
+export function earlierOf(previous: EndedJob | undefined): string[] | undefined {
+  if (!previous) return undefined;
+  const ids = [previous.jobId ?? previous.taskId, ...(previous.earlier ?? [])].filter((x): x is string => !!x);
+  const unique = [...new Set(ids)].slice(0, EARLIER_KEPT);
+  return unique.length ? unique : undefined;
 }
 
 /** The record's fields for outputs: absent ones are left out (the engine rejects `undefined`). */
