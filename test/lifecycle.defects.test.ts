@@ -200,6 +200,15 @@ describe("issue #10 defects", () => {
     expect(e.message).not.toContain("not-the-right-secret-key");
   });
 
+  it("13c. an unreadable answer to a read (a proxy page, a truncated body) says it is passing and to run up again (chaos seed 4)", async () => {
+    w.emu.inject({ route: "showInstance", kind: "malformed", instanceId: IDS.ha });
+    const e = await failure(pass.create({ instanceId: IDS.ha, enabled: true }));
+    expect(e.message).toMatch(/cannot read/);
+    expect(e.message).toMatch(/run `pulumi up` again/);
+    expect(e.message).toMatch(/Nothing was started/);
+    expect(passJobsOn(IDS.ha)).toHaveLength(0);
+  });
+
   it("13b. a missing instance names the instance ID and dcs:projectId / dcs:region", async () => {
     const e = await failure(pass.create({ instanceId: "00000000-0000-4000-8000-000000000000", enabled: true }));
     expect(e.message).toMatch(/DCS does not know it/);

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { DcsClient } from "../client";
 import type { DcsClientOptions, Env } from "../config";
-import { ConfigError, DcsApiError, JobFailedError, JobTimeoutError, OperationOutcomeUnknownError, SameOperationRunningError } from "../errors";
+import { ConfigError, DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError, OperationOutcomeUnknownError, SameOperationRunningError } from "../errors";
 import type { Observation } from "../lifecycle/planner";
 import { LifecycleFailure, LifecycleInterrupted } from "../lifecycle/runner";
 import type { LifecycleRecord, PendingJob } from "../lifecycle/record";
@@ -262,6 +262,12 @@ export function explainApiError(error: unknown, label: string, during?: string):
   if (during === "look" || during === "reconcile") {
     return `could not read the instance's background tasks (${base}) to check for an operation an interrupted run may have started. Retry, or set adoptWithin: 0 to skip this check`;
   }
+  // Passing faults that outlasted the client's retries: say so, and what to do.
+  if (error instanceof DcsResponseError) {
+    return `${base.replace(/\.?$/, "")} — an answer this package cannot read (a proxy page, a truncated body), usually passing: run \`pulumi up\` again`;
+  }
+  if (error instanceof DcsApiError && error.retryable) return `${base} — the API is throttling or failing for now (retried): run \`pulumi up\` again in a minute`;
+  if (error instanceof DcsNetworkError) return `${base} — the DCS endpoint could not be reached (retried): check the network path to it (or dcs:endpoint / dcs:region), then run \`pulumi up\` again`;
   return base;
 }
 
