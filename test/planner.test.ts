@@ -214,6 +214,17 @@ describe("reconcile an unknown start outcome (defects 3, 10)", () => {
     expect(p.action.do).toBe("look");
   });
 
+  it("a state kind's unknown-outcome message never tells the user to change triggers (it has none; chaos seed 31)", () => {
+    const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "true", what: "Setting client IP pass-through to true" });
+    const started = planStep({}, state, { type: "start-unknown", sentAtMs: NOW, knownTaskIds: [], why: "HTTP 502" });
+    const inside = planStep({ pending: { ...unknown, intent: "true" } }, state, { type: "reconcile", tasks: [] });
+    for (const p of [started, inside]) {
+      expect(p.action.do).toBe("fail");
+      expect((p.action as { message: string }).message).not.toContain("triggers");
+      expect((p.action as { message: string }).message).toMatch(/starts a change only if it still differs/);
+    }
+  });
+
   it("state kinds: none found waits out the grace too (the lost change could still land and undo a new one); after it, the live value decides", () => {
     const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "false" });
     const lost = { ...unknown, intent: "true" };

@@ -233,9 +233,10 @@ function onReconcile(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): P
     return afterIdle({ ended }, ctx, [`the request sent at ${p.since} is taken as never started (${why})`], false);
   }
   const retryAt = iso(sentAtMs + ctx.unknownGraceMs);
+  const regardless = ctx.kind === "action" ? " To start one now regardless, change `triggers`." : "";
   return fail(
     r,
-    `${ctx.what} on DCS instance ${ctx.instanceId} may have started: the request sent at ${p.since} lost its answer and the task list shows no ${ctx.jobType} task for it yet. Nothing was sent again (it is not idempotent). The next \`pulumi up\` looks again; from ${retryAt} on, if the task list still shows none, it starts the operation. To start one now regardless, change \`triggers\`.`,
+    `${ctx.what} on DCS instance ${ctx.instanceId} may have started: the request sent at ${p.since} lost its answer and the task list shows no ${ctx.jobType} task for it yet. Nothing was sent again (it is not idempotent). The next \`pulumi up\` looks again; from ${retryAt} on, if the task list still shows none, it ${ctx.kind === "action" ? "starts the operation" : "reads the value and starts a change only if it still differs"}.${regardless}`,
   );
 }
 
@@ -323,10 +324,11 @@ function interruptedMessage(p: PendingJob | undefined, ctx: PlanContext, why: st
 }
 
 function unknownOutcomeMessage(ctx: PlanContext, p: PendingJob, why: string): string {
+  const otherwise = ctx.kind === "action" ? "it starts the operation only if no task appears by " : "it reads the value again, and starts a change only if it still differs, from ";
   return (
     `${ctx.what} on DCS instance ${ctx.instanceId} may have started: ${why}. It was NOT sent again (it is not idempotent). ` +
-    `This is saved in the stack state: the next \`pulumi up\` looks for its job in the task list and waits for it; it starts the operation only if ` +
-    `no task appears by ${iso(Date.parse(p.since) + ctx.unknownGraceMs)}, or when \`triggers\` change.`
+    `This is saved in the stack state: the next \`pulumi up\` looks for its job in the task list and waits for it; ${otherwise}` +
+    `${iso(Date.parse(p.since) + ctx.unknownGraceMs)}${ctx.kind === "action" ? ", or when `triggers` change" : ""}.`
   );
 }
 
