@@ -32,10 +32,10 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/** The `pulumi` CLI processes that are children of this process. */
-export function cliPids(): number[] {
+/** The `pulumi` CLI processes that are children of `parent` (default: this process). */
+export function cliPids(parent: number = process.pid): number[] {
   try {
-    return execFileSync("pgrep", ["-P", String(process.pid), "-x", "pulumi"], { encoding: "utf8" })
+    return execFileSync("pgrep", ["-P", String(parent), "-x", "pulumi"], { encoding: "utf8" })
       .trim()
       .split("\n")
       .filter(Boolean)
@@ -77,8 +77,8 @@ export async function waitGone(pids: readonly number[], timeoutMs: number): Prom
   }
 }
 
-/** The CLI and its whole tree, as one list (the CLI first). */
-export function engineTree(): number[] {
-  const clis = cliPids();
+/** The CLI (a child of `parent`) and its whole tree, as one list (the CLI first). */
+export function engineTree(parent: number = process.pid): number[] {
+  const clis = cliPids(parent);
   return clis.flatMap((c) => [c, ...descendants(c)]);
 }

@@ -1,21 +1,21 @@
 /**
  * One chaos trial on the real engine: a fresh emulator and a fresh stack (a swap, a pass-through that depends
  * on it, and a `DcsJob` waiting on the swap's job), the plan's kill and faults during one `pulumi up`, maybe
- * a `refresh`, then `up` until the stack converges; then the invariants.
+ * a `refresh`, then `up` until the stack converges; then the invariants. The emulator, the kill watcher and
+ * the checks run here; the engine commands (and their inline program) run in a driver process (driver.ts)
+ * that dies with a killed `up`.
  *
  * Time: the provider host's clock and the emulator's are the same wall clock, except when a trial follows
  * the advice "wait until T" (an unknown start outcome's 5 min grace): then the runner moves both forward
  * by the same amount (the emulator's `clock.advance`, the provider host's clock offset through
  * `host-preload.cjs`), so the runtime's real grace passes without waiting 5 minutes.
  */
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { UpResult } from "@pulumi/pulumi/automation";
 import { DcsClient } from "../../provider/client";
 import { startEmulator } from "../../provider/emulator";
-import { dcsStackConfig, ENGINE_PASSPHRASE, makeWorkDir, openStack, type EngineStack } from "../lib/engine";
-import { closeRememberedRuns, inlineProgramsInFlight, rememberThisRun, trackInlinePrograms, waitForInlinePrograms } from "./inline-runs";
+import { dcsStackConfig, ENGINE_PASSPHRASE, makeWorkDir } from "../lib/engine";
+import { EngineDriver } from "./driver-client";
 import { snapshotPackage, type PackageSnapshot } from "./package-snapshot";
 import { describePlan, INSTANCES, type FaultPlan, type KillPoint, type TrialPlan, type Wanted } from "./plan";
 import { alive, descendants, engineTree, signal, waitGone } from "./procs";
@@ -70,7 +70,6 @@ const HOST_WAIT = { firstDelayMs: 200, minIntervalMs: 200, maxIntervalMs: 400 };
 const HOST_SETTLE_PAUSE_MS = 200;
 /** A held answer is held this long: the kill comes well before. */
 const HOLD_MS = 15_000;
-const WAIT_TIMEOUT = "90s";
 
 interface Ask {
   what: string;
@@ -82,7 +81,9 @@ interface Ask {
 interface OpResult {
   ok: boolean;
   text: string;
-  up?: UpResult;
+  /** up: the stack outputs (values). */
+  outputs?: Record<string, unknown>;
+  changes?: Record<string, number>;
 }
 
 /** The advice an error gives, if it gives one the runner (a user) can follow. */
@@ -99,12 +100,19 @@ export type Advice =
  */
 export function adviceOf(text: string): Advice | undefined {
   if (/currently locked by \d+ lock\(s\)[\s\S]*`pulumi cancel`/.test(text)) return { do: "cancel" };
-  const grace = [...text.matchAll(/(The master\/standby switchover|Setting client IP pass-through to \w+) on DCS instance [^\n]*? from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) on, if the task list still shows none, it starts the operation\. To start one now regardless, change `triggers`/g)];
+  // "... from T on, if the task list still shows none, it starts the operation. To start one now regardless,
+  // change `triggers`." (a swap), or "... it reads the value and starts a change only if it still differs." (a
+  // pass-through, which has no triggers).
+  const grace = [
+    ...text.matchAll(
+      /(The master\/standby switchover|Setting client IP pass-through to \w+) on DCS instance [^\n]*? from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) on, if the task list still shows none, it (?:starts the operation|reads the value[^.\n]*)\.( To start one now regardless, change `triggers`)?/g,
+    ),
+  ];
   if (grace.length) {
     return {
       do: "wait-or-change-triggers",
       until: Math.max(...grace.map((m) => Date.parse(m[2]!))),
-      triggersApply: grace.every((m) => m[1]!.startsWith("The master/standby")),
+      triggersApply: grace.every((m) => m[1]!.startsWith("The master/standby") && m[3] !== undefined),
     };
   }
   if (/change `triggers`(?: \(or the wanted value\))? to (?:try again|start a new one regardless|run a new one)/.test(text)) {
@@ -165,15 +173,13 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
 
   let emu: Emulator | undefined;
   let client: DcsClient | undefined;
-  let engine: EngineStack | undefined;
+  let driver: EngineDriver | undefined;
   let workDir: string | undefined;
   let ownPkg: PackageSnapshot | undefined;
   try {
     const pkg = opts.pkg ?? (ownPkg = snapshotPackage());
     workDir = makeWorkDir(`chaos-${plan.seed}`);
     pkg.linkInto(workDir);
-    // The package as a user's program loads it: natively (never through a TS transform), from the stack folder.
-    const { ClientIpPassThrough, DcsJob, MasterStandbySwap } = createRequire(path.join(workDir, "program.js"))("pulumi-dcs-jobs") as typeof import("../../provider");
     emu = await startEmulator({
       jobDurations: { masterStandbySwapJob: plan.jobMs.swap, modifyClientIpTransJob: plan.jobMs.passThrough },
       jobInitMs: 200,
@@ -184,118 +190,51 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
     const e = emu;
     client = new DcsClient({ endpoint: e.url, projectId: e.projectId, region: "ap-southeast-1", credentials: { accessKey: e.accessKey, secretKey: e.secretKey } });
 
-    // ---- the stack ------------------------------------------------------------------------------
+    // ---- the stack, in an engine driver process (driver.ts) ---------------------------------------
     const want: Wanted = { ...(plan.setup ?? plan.want) };
-    let programRuns = 0;
-    const pulumiSdk = createRequire(path.join(workDir, "program.js"))("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const programTrace: string[] = [];
-    const program = async () => {
-      programRuns++;
-      rememberThisRun();
-      // What the program saw of its engine connection (kept for the report of an up that lost resources).
-      programTrace.push(`run ${programRuns}: stack ${pulumiSdk.getStack()}, monitor ${pulumiSdk.runtime.hasMonitor()}, dry run ${pulumiSdk.runtime.isDryRun()}`);
-      const swap = new MasterStandbySwap("swap", {
-        instanceId: INSTANCES.swap,
-        triggers: [want.triggers],
-        waitTimeout: WAIT_TIMEOUT,
-        ...(plan.control?.swapAdoptWithin !== undefined ? { adoptWithin: plan.control.swapAdoptWithin } : {}),
-      });
-      const pt = new ClientIpPassThrough("pass-through", { instanceId: INSTANCES.passThrough, enabled: want.enabled, waitTimeout: WAIT_TIMEOUT }, { dependsOn: [swap] });
-      const job = new DcsJob("swap-job", { jobId: swap.jobId, instanceId: INSTANCES.swap, waitTimeout: WAIT_TIMEOUT });
-      return {
-        swapJobId: swap.jobId,
-        swapStatus: swap.status,
-        swapBegin: swap.beginTime,
-        swapEnd: swap.endTime,
-        masterNode: swap.masterNode,
-        passThroughEnabled: pt.enabled,
-        passThroughJobId: pt.jobId,
-        passThroughStatus: pt.status,
-        jobJobId: job.jobId,
-        jobStatus: job.status,
-      };
-    };
     const hostConfig = path.join(workDir, "chaos-host.json");
     let clockOffsetMs = 0;
     const writeHostConfig = () => fs.writeFileSync(hostConfig, JSON.stringify({ clockOffsetMs, wait: HOST_WAIT, settlePauseMs: HOST_SETTLE_PAUSE_MS }));
     writeHostConfig();
-    engine = await openStack({
-      stackName: `chaos-${plan.seed}`,
-      projectName: "chaos",
+    const stackName = `chaos-${plan.seed}`;
+    driver = new EngineDriver({
       workDir,
-      program,
+      stackName,
       config: plan.control?.plainSecretKey ? { ...dcsStackConfig(e), "dcs:secretKey": e.secretKey } : dcsStackConfig(e),
       env: { NODE_OPTIONS: `--require ${path.join(__dirname, "host-preload.cjs")}`, DCS_CHAOS_HOST_CONFIG: hostConfig },
+      ...(plan.control ? { control: plan.control } : {}),
     });
-    const s = engine;
+    const d = driver;
     const wd = workDir;
-
-    trackInlinePrograms();
-    /** A killed up's inline program still runs in this process: let it end before the next command (inline-runs.ts). */
-    const quiesce = async (before: string) => {
-      if (inlineProgramsInFlight() === 0) return;
-      closeRememberedRuns();
-      const waited = await waitForInlinePrograms(60_000);
-      if (waited < 0) notes.push(`an inline program of a killed up was still running 60 s later (before ${before})`);
-      say(waited < 0 ? `a killed up's program still runs after 60 s; going on (${before})` : `waited ${waited} ms for the killed up's program to end (${before})`);
-    };
     const asks: Ask[] = [];
     const abandoned = new Set<string>();
     const startCount = () => e.stats().startCalls.length;
 
     /** Runs one engine command; waits until its processes are gone; records the start calls it made. */
-    const op = async (what: "up" | "refresh" | "preview", run: () => Promise<OpResult>): Promise<OpResult> => {
-      await quiesce(what);
+    const op = async (what: "up" | "refresh" | "preview", cmd: "up" | "refresh" | "preview"): Promise<OpResult> => {
       const from = startCount();
       const t = Date.now();
-      const r = await run();
+      const r = await d.run(cmd, want);
       const t2 = Date.now();
-      await reapStrays(wd, notes, say);
+      engineText.push(r.text);
+      await reapStrays(wd, d.pid(), notes, say);
       say(`${what} took ${((t2 - t) / 1000).toFixed(1)} s (+${((Date.now() - t2) / 1000).toFixed(1)} s until its processes were gone)`);
       asks.push({ what, wanted: { ...want }, from, to: startCount() });
-      return r;
+      const deleted = r.changes?.delete ?? 0;
+      // The program always declares all three resources: an up that deletes some did not see them.
+      if (what === "up" && deleted > 0) say(`up deleted ${deleted} resource(s); the program's runs in it: ${(r.programRuns ?? []).join("; ") || "none"}`);
+      return { ok: r.ok, text: r.text, ...(r.outputs ? { outputs: r.outputs } : {}), ...(r.changes ? { changes: r.changes } : {}) };
     };
-    const collect = (chunks: string[]) => ({ onOutput: (o: string) => chunks.push(o), onError: (o: string) => chunks.push(o) });
-    const up = (): Promise<OpResult> =>
-      op("up", async () => {
-        const chunks: string[] = [];
-        try {
-          const runsBefore = programRuns;
-          const res = await s.stack.up(collect(chunks));
-          engineText.push(chunks.join(""));
-          const deleted = res.summary.resourceChanges?.delete ?? 0;
-          // The program always declares all three resources: an up that deletes some did not see them.
-          if (deleted > 0) say(`up deleted ${deleted} resource(s): the program ran ${programRuns - runsBefore} time(s) in it (${programTrace.slice(runsBefore).join("; ")})`);
-          return { ok: true, text: chunks.join(""), up: res };
-        } catch (err) {
-          const text = chunks.join("") + "\n" + String(err);
-          engineText.push(text);
-          return { ok: false, text };
-        }
-      });
-    const refresh = (): Promise<OpResult> =>
-      op("refresh", async () => {
-        const chunks: string[] = [];
-        try {
-          await s.stack.refresh(collect(chunks));
-          engineText.push(chunks.join(""));
-          return { ok: true, text: chunks.join("") };
-        } catch (err) {
-          const text = chunks.join("") + "\n" + String(err);
-          engineText.push(text);
-          return { ok: false, text };
-        }
-      });
+    const up = () => op("up", "up");
+    const refresh = () => op("refresh", "refresh");
     const cancel = async () => {
-      try {
-        await s.stack.cancel();
-        say("pulumi cancel (the lock of the killed CLI)");
-      } catch (err) {
-        say(`pulumi cancel failed: ${String(err).split("\n")[0]}`);
-      }
+      const r = await d.run("cancel", want);
+      say(r.ok ? "pulumi cancel (the lock of the killed CLI)" : `pulumi cancel failed: ${r.text.split("\n")[0]}`);
     };
     const resources = async (): Promise<Array<{ type: string; urn: string; outputs?: Record<string, unknown> }>> => {
-      const state = JSON.parse(await s.exportState());
+      const file = findStateFile(path.join(wd, ".pulumi-state", ".pulumi", "stacks"), `${stackName}.json`);
+      if (!file) return [];
+      const state = JSON.parse(fs.readFileSync(file, "utf8"));
       return state.checkpoint?.latest?.resources ?? [];
     };
     /** noPending: after every `up` that reports success. */
@@ -322,7 +261,7 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
         clockOffsetMs += jump;
         e.clock.advance(jump);
         writeHostConfig();
-        advice.push(`wait until ${new Date(a.until).toISOString()} (both clocks moved ${Math.round(jump / 1000)} s)${a.triggersApply ? "" : "; the pass-through said to change `triggers`, which it does not have"}`);
+        advice.push(`wait until ${new Date(a.until).toISOString()} (both clocks moved ${Math.round(jump / 1000)} s)`);
         say(`user waits: clocks +${jump} ms`);
       }
     };
@@ -350,15 +289,10 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
     if (plan.kill.at === "in-start") holdId = e.inject({ route: startRoute, kind: "delay", ms: HOLD_MS, instanceId: targetInstance })[0];
     const faultIds = plan.faults.map((f) => e.inject(toFault(f))[0]!);
 
-    await quiesce("the chaos up");
-    const chunks: string[] = [];
     const upStarted = Date.now();
     const from = startCount();
     let settled = false;
-    const chaos = s.stack.up(collect(chunks)).then(
-      (res): OpResult => ({ ok: true, text: chunks.join(""), up: res }),
-      (err): OpResult => ({ ok: false, text: chunks.join("") + "\n" + String(err) }),
-    );
+    const chaos = d.run("up", want).then((r): OpResult => ({ ok: r.ok, text: r.text, ...(r.outputs ? { outputs: r.outputs } : {}) }));
     void chaos.then(() => (settled = true));
     let observed: ObservedKill = plan.kill.at === "none" ? "none" : "up-finished-first";
     let startSeenAt: number | undefined;
@@ -390,12 +324,12 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
       observed = !started ? "before-start" : plan.kill.at === "in-start" || plan.kill.at === "settle" ? plan.kill.at : "mid-wait";
       const jobNow = started ? e.jobs().find((j) => j.jobId === targetStarts().at(-1)!.jobId)?.status : undefined;
       say(`kill (${plan.kill.how}) at ${observed}${jobNow ? `, target job ${jobNow}` : ""}`);
-      await kill(plan.kill.how, notes, say);
+      await kill(plan.kill.how, d, notes, say);
       break;
     }
     const chaosResult = await chaos;
     engineText.push(chaosResult.text);
-    await reapStrays(wd, notes, say);
+    await reapStrays(wd, d.pid(), notes, say);
     asks.push({ what: "chaos up", wanted: { ...want }, from, to: startCount() });
     result.observedKill = observed;
     say(`chaos up ${chaosResult.ok ? "succeeded" : "failed"}${chaosResult.ok ? "" : `: ${errorLines(chaosResult.text) || "(killed)"}`}`);
@@ -463,18 +397,12 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
 
     // A stack that converged plans no change.
     if (converged) {
-      await quiesce("the preview");
-      const chunksP: string[] = [];
       const before = startCount();
-      try {
-        const pv = await s.stack.preview(collect(chunksP));
-        engineText.push(chunksP.join(""));
-        const changes = Object.entries(pv.changeSummary ?? {}).filter(([k, v]) => k !== "same" && (v ?? 0) > 0);
-        if (changes.length) violate("converges", `up #${result.convergeUps} succeeded but a preview still plans ${JSON.stringify(Object.fromEntries(changes))}`);
-      } catch (err) {
-        engineText.push(chunksP.join("") + String(err));
-        violate("converges", `the preview after convergence failed: ${errorLines(String(err))}`);
-      }
+      const pv = await d.run("preview", want);
+      engineText.push(pv.text);
+      if (!pv.ok) violate("converges", `the preview after convergence failed: ${errorLines(pv.text) || pv.text.slice(-600)}`);
+      const changes = Object.entries(pv.changes ?? {}).filter(([k, v]) => k !== "same" && (v ?? 0) > 0);
+      if (changes.length) violate("converges", `up #${result.convergeUps} succeeded but a preview still plans ${JSON.stringify(Object.fromEntries(changes))}`);
       if (startCount() !== before) violate("starts", "a preview started an operation");
     }
 
@@ -503,7 +431,7 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
     if (other.length) violate("starts", `unexpected operations: ${other.map((c) => c.jobType).join(", ")}`);
 
     // outputs: the state and the stack outputs say what the emulator did.
-    if (!converged || !lastUp?.up) {
+    if (!converged || !lastUp?.outputs) {
       for (const n of ["outputs", "instanceOutputs"] as const) Object.assign(invariants[n], { checked: false, detail: "not checked: the stack did not converge" });
     } else {
       const res = await resources();
@@ -513,7 +441,7 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
       const jobR = find("DcsJob")?.outputs ?? {};
       const finalSwapCalls = asks.filter((a) => a.wanted.triggers === want.triggers).flatMap((a) => calls.slice(a.from, a.to)).filter((c) => c.jobType === "masterStandbySwapJob");
       const expectedJob = finalSwapCalls.at(-1)?.jobId;
-      const outs = Object.fromEntries(Object.entries(lastUp.up.outputs).map(([k, v]) => [k, v.value]));
+      const outs = lastUp.outputs;
       const bad = (what: string) => violate("outputs", what);
       if (!expectedJob) bad(`no swap start call for the final triggers ${JSON.stringify(want.triggers)}`);
       else {
@@ -564,15 +492,11 @@ export async function runTrial(plan: TrialPlan, opts: { keepWorkDir?: boolean; p
     say(`runner error: ${result.error}`);
   } finally {
     result.engineOutput = engineText.join("\n");
-    for (const p of engineTree()) signal([p, ...descendants(p)], "SIGKILL");
-    // The next trial starts with no program of this one still running in the process.
-    if ((await waitForInlinePrograms(60_000)) < 0) notes.push("an inline program of this trial still ran 60 s after its end");
-    if (workDir) await reapStrays(workDir, notes, say);
-    try {
-      await engine?.dispose();
-    } catch {
-      // the stack folder goes anyway
-    }
+    const driverPid = driver?.pid();
+    if (driverPid !== undefined) for (const p of engineTree(driverPid)) signal([p, ...descendants(p)], "SIGKILL");
+    // The stack lives in its folder (file backend): removing the folder removes it.
+    await driver?.kill();
+    if (workDir) await reapStrays(workDir, undefined, notes, say);
     if (workDir && !opts.keepWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
     await client?.close();
     await emu?.stop();
@@ -598,9 +522,13 @@ function toFault(f: FaultPlan) {
   }
 }
 
-/** Kills the running `pulumi up`: SIGKILL of its whole tree, or Ctrl-C twice. Waits until all of it is gone. */
-async function kill(how: "sigkill" | "sigint2", notes: string[], say: (l: string) => void): Promise<void> {
-  const tree = engineTree();
+/**
+ * Kills the running `pulumi up`: SIGKILL of its whole tree, or Ctrl-C twice. Waits until all of it is gone,
+ * then ends the driver process that ran its inline program (see driver.ts: a user's program dies with its
+ * `pulumi up`).
+ */
+async function kill(how: "sigkill" | "sigint2", driver: EngineDriver, notes: string[], say: (l: string) => void): Promise<void> {
+  const tree = engineTree(driver.pid());
   const cli = tree.slice(0, 1);
   if (how === "sigkill") signal(tree, "SIGKILL");
   else {
@@ -615,11 +543,12 @@ async function kill(how: "sigkill" | "sigint2", notes: string[], say: (l: string
     signal(left, "SIGKILL");
     await waitGone(left, 5_000);
   }
+  await driver.kill();
 }
 
 /** Processes running in the stack folder after their CLI is gone (a provider host left behind): noted, killed. */
-async function reapStrays(workDir: string, notes: string[], say: (l: string) => void): Promise<void> {
-  const cliTree = new Set(engineTree());
+async function reapStrays(workDir: string, driverPid: number | undefined, notes: string[], say: (l: string) => void): Promise<void> {
+  const cliTree = new Set(driverPid === undefined ? [] : engineTree(driverPid));
   const strays: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -651,4 +580,17 @@ function listFiles(dir: string): string[] {
   };
   if (fs.existsSync(dir)) walk(dir);
   return out;
+}
+
+/** The file backend's state file of a stack, as stored (secrets stay encrypted). */
+function findStateFile(dir: string, name: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findStateFile(full, name);
+      if (found) return found;
+    } else if (entry.name === name) return full;
+  }
+  return undefined;
 }
