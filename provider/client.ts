@@ -13,6 +13,7 @@ import { rateLimiterFor, type RateLimiter } from "./rate-limit";
 import {
   classifyStartFailure,
   isInstanceBusy,
+  sameErrorCode,
   isRetryableRead,
   parseRetryAfter,
   planRetryDelay,
@@ -199,6 +200,8 @@ export class DcsClient implements DcsApi {
         `GET ${path} answered for another job (${JSON.stringify(this.scrub(body.job_id).slice(0, 64))}); the answer was not used`,
         "GET",
         path,
+        undefined,
+        "other-job",
       );
     }
     return toJob(body);
@@ -288,7 +291,10 @@ export class DcsClient implements DcsApi {
   async startOperation(op: OperationDef, values: PathValues, body: unknown, options: StartCallOptions = {}): Promise<StartedJob> {
     const path = fillPath(op, this.projectId, values);
     const text = bodyText(op, body);
-    return this.start({ taskName: op.task.name, what: op.summary.replace(/\.$/, "").toLowerCase(), instanceId: values.instance_id, method: op.method, path, body: text }, options);
+    return this.start(
+      { taskName: op.task.name, what: op.summary.replace(/\.$/, "").toLowerCase(), instanceId: values.instance_id, method: op.method, path, body: text, ...(op.busyCodes ? { busyCodes: op.busyCodes } : {}) },
+      options,
+    );
   }
 
   /**
@@ -415,8 +421,8 @@ export class DcsClient implements DcsApi {
           maxTimeout: 0,
           signal: options.signal,
           shouldRetry: async ({ error }) => {
-            if (classifyStartFailure(error) !== "retry") return false;
-            const busy = isInstanceBusy(error);
+            const busy = isInstanceBusy(error) || isBusyWith(call, error);
+            if (!busy && classifyStartFailure(error) !== "retry") return false;
             // Every busy answer gets a look (busy retries are seconds apart): a task list that lags can
             // hide the running job at the first look and show it at the next.
             if (busy && options.busyLook !== false && instanceId && kind) {
@@ -533,14 +539,14 @@ export class DcsClient implements DcsApi {
     const at = new Date(sentAt).toISOString();
     const on = call.instanceId ? ` of DCS instance ${call.instanceId}` : "";
     const look = call.instanceId ? `\`dcs-jobs tasks ${call.instanceId}\`, ` : "";
+    const detail = `the request was sent at ${at} but ${why}, and ${finding}`;
     return new OperationOutcomeUnknownError(
-      `The ${operationName(call)}${on} may have started: the request was sent at ${at} but ${why}, ` +
-        `and ${finding}. It was NOT sent again (it is not idempotent). Check before retrying: the instance's ` +
+      `The ${operationName(call)}${on} may have started: ${detail}. It was NOT sent again (it is not idempotent). Check before retrying: the instance's ` +
         `Background Tasks in the DCS console, ${look}` +
         `and \`dcs-jobs show <job-id>\` for any ${call.taskName || "matching"} job found there.`,
       call.instanceId ?? "",
       call.taskName,
-      { cause, sentAt, candidates },
+      { cause, sentAt, candidates, detail },
     );
   }
 
@@ -674,13 +680,13 @@ export class DcsClient implements DcsApi {
   private parse<S extends z.ZodType>(res: Exchange, method: string, path: string, schema: S): z.infer<S> {
     const where = `${method} ${path} (HTTP ${res.status}, ${res.requestId ? `request ${res.requestId}` : "no request ID"})`;
     if (res.truncated) {
-      throw new DcsResponseError(`${where} answered with a body over ${MAX_BODY_BYTES / 1024 / 1024} MiB; it was not read further`, method, path, res.requestId);
+      throw new DcsResponseError(`${where} answered with a body over ${MAX_BODY_BYTES / 1024 / 1024} MiB; it was not read further`, method, path, res.requestId, "too-large");
     }
     let json: unknown;
     try {
       json = JSON.parse(res.body);
     } catch {
-      throw new DcsResponseError(`${where} answered with a body that is not JSON: ${bodyExcerpt(this.scrub(res.body), 120)}`, method, path, res.requestId);
+      throw new DcsResponseError(`${where} answered with a body that is not JSON: ${bodyExcerpt(this.scrub(res.body), 120)}`, method, path, res.requestId, "not-json");
     }
     const result = schema.safeParse(json);
     if (!result.success) {
@@ -731,6 +737,13 @@ interface StartSpec {
   method: "PUT" | "POST" | "DELETE";
   path: string;
   body: string | undefined;
+  /** The operation's own "same change already in progress" codes (the table's `busyCodes`). */
+  busyCodes?: readonly string[];
+}
+
+/** True when the error is one of the operation's own "same change in progress" codes. */
+function isBusyWith(call: StartSpec, error: unknown): boolean {
+  return error instanceof DcsApiError && !!call.busyCodes?.some((c) => sameErrorCode(c, error.errorCode));
 }
 
 /** The operation's name in messages. */

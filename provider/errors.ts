@@ -82,6 +82,12 @@ export class DcsNetworkError extends DcsJobsError {
   }
 }
 
+/**
+ * What was wrong with an answer's body: cut short or not JSON at all (a proxy page, a truncated body:
+ * usually passing), JSON of the wrong shape, larger than this package reads, or another job's answer.
+ */
+export type DcsResponseProblem = "not-json" | "unexpected-shape" | "too-large" | "other-job";
+
 /** A body that does not match the contract (malformed JSON, missing fields). */
 export class DcsResponseError extends DcsJobsError {
   override name = "DcsResponseError";
@@ -90,6 +96,8 @@ export class DcsResponseError extends DcsJobsError {
     readonly method: string,
     readonly path: string,
     readonly requestId?: string,
+    /** Which way the body was wrong; reads are sent again only for the kinds that pass. */
+    readonly problem: DcsResponseProblem = "unexpected-shape",
   ) {
     super(message);
   }
@@ -106,15 +114,21 @@ export class OperationOutcomeUnknownError extends DcsJobsError {
   readonly sentAt?: number;
   /** Task IDs that could be its result (several found), if any. */
   readonly candidates: readonly string[];
+  /**
+   * What happened, without the operation's name and the advice: "the request was sent at T but ...,
+   * and the task list shows ...". For callers that word their own message around it.
+   */
+  readonly detail: string;
   constructor(
     message: string,
     readonly instanceId: string,
     readonly jobType: string,
-    options?: { cause?: unknown; sentAt?: number; candidates?: readonly string[] },
+    options?: { cause?: unknown; sentAt?: number; candidates?: readonly string[]; detail?: string },
   ) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     if (options?.sentAt !== undefined) this.sentAt = options.sentAt;
     this.candidates = options?.candidates ?? [];
+    this.detail = options?.detail ?? message;
   }
 }
 

@@ -171,10 +171,16 @@ export function isTlsFailure(error: unknown): boolean {
   return error instanceof DcsNetworkError && TLS_CODES.test(networkErrorCode(error) ?? "");
 }
 
-/** Whether a read (GET) may be sent again after `error`. */
+/**
+ * Whether a read (GET) may be sent again after `error`: network errors (not TLS verification), 429, 5xx,
+ * and a 2xx body that is not JSON or not of the expected shape (a truncated answer, a proxy's page: found
+ * by the chaos trials, where one garbled read failed a whole `up`). Reads are idempotent; a body over the
+ * size limit, or another job's answer, would only come back the same.
+ */
 export function isRetryableRead(error: unknown): boolean {
   if (error instanceof DcsNetworkError) return !isTlsFailure(error);
   if (error instanceof DcsApiError) return isRetryableStatus(error.status);
+  if (error instanceof DcsResponseError) return error.problem === "not-json" || error.problem === "unexpected-shape";
   return false;
 }
 

@@ -216,6 +216,26 @@ describe("reads", () => {
     expect(w.message).toMatch(/job_type/);
   });
 
+  it("sends a read again after a body cut short or of the wrong shape, and uses the good answer", async () => {
+    // Chaos trials (docs/reliability.md P1, P5): one truncated answer failed a whole `up`.
+    const srv = await serve((_s, res, n) => {
+      if (n === 1) return json(res, 200, '{"job_id": "ff80', { "x-request-id": "cut-req" });
+      if (n === 2) return json(res, 200, { job_id: JOB });
+      json(res, 200, job);
+    });
+    const j = await client(srv.url).showJob(JOB);
+    expect(j.status).toBe(job.status);
+    expect(srv.count("GET")).toBe(3);
+  });
+
+  it("does not send a read again for another job's answer", async () => {
+    const srv = await serve((_s, res) => json(res, 200, { ...job, job_id: "ff8080817f0000000000000000000001" }));
+    const e = await failure(client(srv.url).showJob(JOB));
+    expect(e).toBeInstanceOf(DcsResponseError);
+    expect(e.message).toContain("another job");
+    expect(srv.count("GET")).toBe(1);
+  });
+
   it("keeps empty and null end times while a job runs", async () => {
     const srv = await serve((_s, res, n) => json(res, 200, { ...job, status: "RUNNING", end_time: n === 1 ? "" : null }));
     const c = client(srv.url);

@@ -258,18 +258,24 @@ describe("faults, ridden out or reported", () => {
     expect(emu.stats().byRoute.swap).toBe(1);
   });
 
-  it("malformed JSON on a read is a clear DcsResponseError; the waiter rides out a single one", async () => {
+  it("malformed JSON on a read is read again; one that persists is a clear DcsResponseError; the waiter rides it out", async () => {
     const dcs = client();
     const { jobId } = await dcs.swapMasterStandby(IDS.ha);
-    emu.inject({ route: "showJob", kind: "malformed" });
+    emu.inject({ route: "showJob", kind: "malformed", times: 1 });
+    expect((await dcs.showJob(jobId)).jobId).toBe(jobId);
+
+    emu.inject({ route: "showJob", kind: "malformed", times: "always" });
     const e = (await errorOf(dcs.showJob(jobId))) as DcsResponseError;
     expect(e).toBeInstanceOf(DcsResponseError);
     expect(e.message).toMatch(/not JSON/);
     expect(e.requestId).toMatch(/^[0-9a-f]{32}$/);
+    emu.clearFaults();
 
-    emu.inject({ route: "showJob", kind: "malformed" });
+    // Without the client's own retries, the waiter rides out a poll that cannot be read.
+    const once = client({ retry: { retries: 0, baseDelayMs: 20, maxDelayMs: 200 } });
+    emu.inject({ route: "showJob", kind: "malformed", times: 1 });
     const progress: WaitProgress[] = [];
-    const job = await waitForJob(dcs, jobId, { clock: emulatedWaitClock(clock), onProgress: (p) => progress.push(p) });
+    const job = await waitForJob(once, jobId, { clock: emulatedWaitClock(clock), onProgress: (p) => progress.push(p) });
     expect(job.status).toBe("SUCCESS");
     expect(progress.some((p) => p.kind === "poll-error" && p.error instanceof DcsResponseError)).toBe(true);
   });

@@ -122,6 +122,14 @@ describe("classification", () => {
     expect(isRetryableRead(net(true, "SELF_SIGNED_CERT_IN_CHAIN"))).toBe(false);
   });
 
+  it("reads retry a body that is cut short or of the wrong shape, not one too large or another job's", () => {
+    const body = (problem: ConstructorParameters<typeof DcsResponseError>[4]) => new DcsResponseError("x", "GET", "/p", undefined, problem);
+    expect(isRetryableRead(body("not-json"))).toBe(true);
+    expect(isRetryableRead(body("unexpected-shape"))).toBe(true);
+    expect(isRetryableRead(body("too-large"))).toBe(false);
+    expect(isRetryableRead(body("other-job"))).toBe(false);
+  });
+
   it("start calls resend only when the operation certainly did not start", () => {
     expect(classifyStartFailure(net(true, "ECONNREFUSED"))).toBe("retry");
     expect(classifyStartFailure(apiError(400, "DCS.4026"))).toBe("retry");
