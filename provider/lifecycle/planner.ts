@@ -38,9 +38,13 @@ export interface PlanContext {
   instanceId: string;
 }
 
-/** A job read that ended a wait. */
+/**
+ * A job read that ended a wait. `jobId` is absent when only the task was followed and the task lists
+ * never gave its job ID (a task ID is never stored as a job ID).
+ */
 export interface JobSeen {
-  jobId: string;
+  jobId?: string;
+  taskId?: string;
   status: "SUCCESS" | "FAIL";
   failReason?: string | null;
 }
@@ -244,12 +248,12 @@ function onJobEnd(r: LifecycleRecord, ctx: PlanContext, job: JobSeen): Plan {
   const p = r.pending;
   if (!p) return afterIdle(r, ctx, [], false);
   const outcome: JobEnd = job.status;
-  const ended = endedOf({ ...p, jobId: job.jobId }, outcome, ctx.nowMs, job.failReason ? { failReason: job.failReason } : {}, r.ended);
+  const ended = endedOf({ ...p, ...(job.jobId ? { jobId: job.jobId } : {}), ...(job.taskId && !p.taskId ? { taskId: job.taskId } : {}) }, outcome, ctx.nowMs, job.failReason ? { failReason: job.failReason } : {}, r.ended);
   const next: LifecycleRecord = { ended };
   if (outcome === "FAIL") {
     if (ctx.kind === "state" && p.origin === "adopted") {
       // Someone else's change failed: not this resource's failure; the live value decides what to do.
-      return { record: next, action: { do: "read-live" }, notes: [`the adopted ${ctx.jobType} job ${job.jobId} ended in FAIL (${job.failReason ?? "no fail_reason"}); reading the instance again`] };
+      return { record: next, action: { do: "read-live" }, notes: [`the adopted ${ctx.jobType} ${describeJob(job)} ended in FAIL (${job.failReason ?? "no fail_reason"}); reading the instance again`] };
     }
     return fail(next, failedMessage(ctx, job));
   }
@@ -263,9 +267,10 @@ function onJobEnd(r: LifecycleRecord, ctx: PlanContext, job: JobSeen): Plan {
 
 function onJobGone(r: LifecycleRecord, ctx: PlanContext, task: TaskView | undefined): Plan {
   const p = r.pending!;
-  if (task?.phase === "succeeded") return onJobEnd(r, ctx, { jobId: p.jobId ?? task.jobId ?? task.taskId, status: "SUCCESS" });
+  const ids = { ...((p.jobId ?? task?.jobId) ? { jobId: p.jobId ?? task?.jobId } : {}), ...(task ? { taskId: task.taskId } : {}) };
+  if (task?.phase === "succeeded") return onJobEnd(r, ctx, { ...ids, status: "SUCCESS" });
   if (task?.phase === "failed") {
-    return onJobEnd(r, ctx, { jobId: p.jobId ?? task.jobId ?? task.taskId, status: "FAIL", failReason: `the job can no longer be read; its task reads ${task.status}` });
+    return onJobEnd(r, ctx, { ...ids, status: "FAIL", failReason: `the job can no longer be read; its task reads ${task.status}` });
   }
   const seen = task ? `its task ${task.taskId} reads "${task.status || "no status"}"` : "its task is no longer in the task list";
   const ended = endedOf(p, "GONE", ctx.nowMs, task ? { taskStatus: task.status } : {}, r.ended);
@@ -312,7 +317,7 @@ export function describeJob(p: Pick<PendingJob, "jobId" | "taskId">): string {
 }
 
 function failedMessage(ctx: PlanContext, job: JobSeen): string {
-  return `${ctx.what} on DCS instance ${ctx.instanceId} failed: DCS job ${job.jobId} (${ctx.jobType}) ended in FAIL: ${job.failReason || "no fail_reason given"}. The failure is recorded in the stack state; change \`triggers\` (or the wanted value) to try again.`;
+  return `${ctx.what} on DCS instance ${ctx.instanceId} failed: DCS ${describeJob(job)} (${ctx.jobType}) ended in FAIL: ${job.failReason || "no fail_reason given"}. The failure is recorded in the stack state; change \`triggers\` (or the wanted value) to try again.`;
 }
 
 function interruptedMessage(p: PendingJob | undefined, ctx: PlanContext, why: string): string {

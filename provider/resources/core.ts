@@ -324,7 +324,9 @@ async function findTask(s: StepScope, p: Pick<PendingJob, "jobId" | "taskId" | "
 
 /**
  * A task whose job ID the task lists do not give is followed by its own status in the per-instance
- * list (read through the waiter, as if it were a job), rather than guessing its job ID.
+ * list (read through the waiter, as if it were a job), rather than guessing its job ID. Its end is
+ * reported with the task ID only: a task ID is never passed off as a job ID (chaos P2: a `DcsJob` on
+ * `jobId` then read 404 on every `up`). Once it ended, the tenant-wide list is asked once more for it.
  */
 async function followTask(s: StepScope, pending: PendingJob): Promise<Observation> {
   const taskId = pending.taskId!;
@@ -337,11 +339,16 @@ async function followTask(s: StepScope, pending: PendingJob): Promise<Observatio
     },
   };
   log(`${s.label}: task ${taskId} has no job ID in the task lists; following the task's own status`);
+  const ended = async (status: "SUCCESS" | "FAIL", failReason?: string | null): Promise<Observation> => {
+    const jobId = (await findTask(s, pending).catch(() => undefined))?.jobId;
+    if (!jobId) log(`${s.label}: task ${taskId} ended in ${status}; the task lists still give no job ID for it, so none is recorded`);
+    return { type: "job", job: { ...(jobId ? { jobId } : {}), taskId, status, ...(failReason ? { failReason } : {}) } };
+  };
   try {
     await waitForJob(reader, taskId, waitOptions(s, true));
-    return { type: "job", job: { jobId: taskId, status: "SUCCESS" } };
+    return await ended("SUCCESS");
   } catch (error) {
-    if (error instanceof JobFailedError) return { type: "job", job: { jobId: taskId, status: "FAIL", failReason: error.job.failReason } };
+    if (error instanceof JobFailedError) return ended("FAIL", error.job.failReason);
     if (error instanceof DcsApiError && error.status === 404) return { type: "job-gone" };
     return { type: "wait-interrupted", why: explainApiError(error, s.label, "wait") };
   }
@@ -427,7 +434,7 @@ export async function startObservation(
     return { type: "started", jobId: started.jobId, ...(started.taskId ? { taskId: started.taskId } : {}), ...(started.reconciled ? { reconciled: true } : {}) };
   } catch (error) {
     if (error instanceof OperationOutcomeUnknownError) {
-      return { type: "start-unknown", sentAtMs: error.sentAt ?? sentAt, knownTaskIds: known.knownTaskIds ?? [], why: error.message.replace(/ It was NOT sent again[\s\S]*$/, "") };
+      return { type: "start-unknown", sentAtMs: error.sentAt ?? sentAt, knownTaskIds: known.knownTaskIds ?? [], why: error.detail };
     }
     if (error instanceof SameOperationRunningError) return { type: "busy-running", task: error.task };
     if (alreadySet?.(error)) return { type: "already-set" };
