@@ -92,6 +92,8 @@ export const OPERATIONS = [
     task: { name: "modifyClientIpTransJob", source: SDK_JOB_TYPES },
     jobType: "modifyClientIpTransJob",
     alreadyCodes: ["DCS.4846", "DCS.4847"],
+    // The contract: "a change is already being processed" (chaos P4: after a killed up, while the task list lags).
+    busyCodes: ["DCS.4300"],
     typicalMs: 60_000,
     resource: "ClientIpPassThrough",
     terraform: "huaweicloud_dcs_instance (transparent_client_ip_enable)",

@@ -54,6 +54,12 @@ export interface OperationDef {
   jobType?: string;
   /** Error codes meaning "already in the wanted state": the call was refused and there is nothing to do. */
   alreadyCodes?: readonly string[];
+  /**
+   * Error codes meaning "a change of this very kind is already being processed": the call did not start.
+   * Handled like the instance-busy codes (a look at the tasks: the running change is adopted, never
+   * queued behind), besides the general busy list every operation shares.
+   */
+  busyCodes?: readonly string[];
   /** A typical duration, for the poll schedule's prior (ms). */
   typicalMs: number;
   /** The typed resource of this package that declares it, if any. */
