@@ -43,7 +43,7 @@ export const REGRESSIONS: readonly Regression[] = [
     finding:
       "one truncated ShowInstance answer (HTTP 200, JSON cut in half) fails the pass-through's create with " +
       "'... answered with a body that is not JSON ... Nothing was started.': reads are not retried on a malformed body, and the message did not say what to do " +
-      "(found as seed 4; the message is fixed: '... usually passing: run `pulumi up` again'; the read is still not retried)",
+      "(found as seed 4; the message is fixed: '... usually passing: run `pulumi up` again'; since then the read is sent again too)",
     quick: true,
     plan: createPlan("R1", 4, {
       target: "passThrough",
@@ -57,9 +57,9 @@ export const REGRESSIONS: readonly Regression[] = [
     finding:
       "a swap killed mid-wait is adopted by the next up while the tenant-wide task list answers malformed twice: the swap " +
       "follows the task by its own status and records the task ID as `jobId`; the DcsJob waiting on `swap.jobId` then fails every up with " +
-      "DCS.4404 'The job 8abf6e1e... does not exist' (found as seed 28 of an earlier plan generator). Open: " +
-      "set `quick: true` once fixed, so npm test pins it",
-    quick: false,
+      "DCS.4404 'The job 8abf6e1e... does not exist' (found as seed 28 of an earlier plan generator). Fixed: a task ID is never " +
+      "recorded as a job ID, and a garbled tenant-wide list is read again",
+    quick: true,
     plan: createPlan("R2", 28, {
       target: "swap",
       kill: { at: "mid-wait", how: "sigkill", afterMs: 800 },
@@ -72,8 +72,8 @@ export const REGRESSIONS: readonly Regression[] = [
     finding:
       "one truncated ShowInstance answer to the swap's settle read after SUCCESS: the read is not retried, `masterNode` and `instanceStatus` " +
       "stay out of the outputs, and the next up has no diff to fill them (only a refresh does). Breaks the runner's instanceOutputs invariant, " +
-      "not one of the issue's",
-    quick: false,
+      "not one of the issue's. Fixed: reads are sent again after a body that is not JSON or not of the expected shape",
+    quick: true,
     plan: createPlan("R5", 3, {
       target: "swap",
       kill: { at: "none", how: "sigkill" },
@@ -100,8 +100,9 @@ export const REGRESSIONS: readonly Regression[] = [
     finding:
       "with a 4 s task-list lag, a create killed between the pass-through's start request and its answer: the next up's look misses the running " +
       "change, its start is refused with DCS.4300 'A client IP pass-through change is already being processed', and the up fails with " +
-      "'Nothing was started.' and no advice (found as seed 2 with --lag 4000)",
-    quick: false,
+      "'Nothing was started.' and no advice (found as seed 2 with --lag 4000). Fixed: the table's `busyCodes` make DCS.4300 " +
+      "a busy answer of the pass-through, so the running change is adopted once the task list shows it",
+    quick: true,
     plan: createPlan("R4", 2, {
       target: "passThrough",
       kill: { at: "in-start", how: "sigkill" },
