@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import { resolveClientConfig, assertInstanceId, assertJobId, type DcsClientOptions, type ResolvedClientConfig, type Env } from "./config";
+import { sampleServerClock, ServerClock } from "./server-clock";
 import { ConfigError, DcsApiError, DcsJobsError, DcsNetworkError, DcsResponseError, OperationOutcomeUnknownError, SameOperationRunningError, TEMPORARY_CREDENTIALS_HINT } from "./errors";
 import { getDispatcher, loadCaFile, MAX_BODY_BYTES, sendHttp, type HttpResponse } from "./http";
 import { rateLimiterFor, type RateLimiter } from "./rate-limit";
@@ -173,6 +174,8 @@ export class DcsClient implements DcsApi {
   private readonly userAgent: string;
   private readonly secrets: string[];
   private closed = false;
+  /** The servers' clock as the answers' `Date` headers tell it (for matching task times; server-clock.ts). */
+  private readonly serverClock = new ServerClock();
 
   constructor(options: DcsClientOptions = {}, env: Env = process.env) {
     this.config = resolveClientConfig(options, env);
@@ -342,6 +345,14 @@ export class DcsClient implements DcsApi {
       ...(g.group_name ? { name: g.group_name } : {}),
       replicas: (g.replication_list ?? []).map((r) => compactObject({ nodeId: r.node_id ?? undefined, role: r.replication_role ?? undefined, ip: r.replication_ip ?? undefined, status: r.status ?? undefined })),
     }));
+  }
+
+  /**
+   * How far apart a task's `created_at` and this machine's clock may be for the same moment: measured
+   * from the answers' `Date` headers so far ({@link taskSkewSlackMs}), 60 s before any answer.
+   */
+  taskSkewSlackMs(): number {
+    return this.serverClock.slackMs();
   }
 
   /**
@@ -520,7 +531,7 @@ export class DcsClient implements DcsApi {
         const why = e instanceof Error ? e.message : String(e);
         throw this.outcomeUnknown(call, sentAt, cause, `the task list could not be read (${why})`);
       }
-      matches = tasksStartedBy(tasks, { kind, sentAtMs: sentAt, nowMs: now, knownTaskIds: options.knownTaskIds ?? [], ...(options.isClaimed ? { isClaimed: options.isClaimed } : {}) });
+      matches = tasksStartedBy(tasks, { kind, sentAtMs: sentAt, nowMs: now, knownTaskIds: options.knownTaskIds ?? [], skewSlackMs: this.taskSkewSlackMs(), ...(options.isClaimed ? { isClaimed: options.isClaimed } : {}) });
       if (matches.length > 0) break;
     }
     const only = matches.length === 1 ? matches[0]! : undefined;
@@ -590,6 +601,7 @@ export class DcsClient implements DcsApi {
     }
     // The shared budget learns from every answer: a 429 lowers it and pauses it until Retry-After (rate-limit.ts).
     this.limiter?.observe({ status: res.status, sentAt: started, retryAfterMs: parseRetryAfter(res.headers["retry-after"]), ...(res.status === 429 ? { message: res.body.slice(0, 1_000) } : {}) });
+    this.serverClock.observe(sampleServerClock(res.headers["date"], started, Date.now()));
     const requestId = this.requestIdOf(res.headers["x-request-id"]);
     const out: Exchange = { ...res, ...(requestId ? { requestId } : {}) };
     if (res.status >= 200 && res.status < 300) {

@@ -171,6 +171,12 @@ export interface StartedByQuery {
   knownTaskIds?: readonly string[];
   /** Tasks or jobs another resource of this process already owns. */
   isClaimed?: (id: string) => boolean;
+  /**
+   * How far a task's `created_at` (server clock) may lie before the send time (this machine's clock) and
+   * still be the request's: the measured clock difference plus slack (`server-clock.ts`); default
+   * {@link TASK_SKEW_MS} when the difference is not known.
+   */
+  skewSlackMs?: number;
 }
 
 /**
@@ -179,7 +185,8 @@ export interface StartedByQuery {
  * and not ended before the request was sent (a task that existed before the request is never its result).
  */
 export function tasksStartedBy(tasks: readonly TaskView[], q: StartedByQuery): TaskView[] {
-  const from = q.sentAtMs - TASK_SKEW_MS;
+  const slack = q.skewSlackMs ?? TASK_SKEW_MS;
+  const from = q.sentAtMs - slack;
   const to = q.nowMs + TASK_SKEW_MS;
   return tasks.filter((t) => {
     if (t.name !== q.kind) return false;
@@ -187,7 +194,7 @@ export function tasksStartedBy(tasks: readonly TaskView[], q: StartedByQuery): T
     if (q.knownTaskIds && taskIs(t, q.knownTaskIds)) return false;
     if (q.isClaimed && (q.isClaimed(t.taskId) || (t.jobId !== undefined && q.isClaimed(t.jobId)))) return false;
     const ended = t.phase === "succeeded" || t.phase === "failed";
-    if (ended && t.updatedAtMs !== undefined && t.updatedAtMs < q.sentAtMs - TASK_SKEW_MS) return false;
+    if (ended && t.updatedAtMs !== undefined && t.updatedAtMs < from) return false;
     return true;
   });
 }

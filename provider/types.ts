@@ -170,6 +170,11 @@ export interface JobReader {
 
 /** The DCS API client's public surface. */
 export interface DcsApi extends JobReader, DcsStateReads {
+  /**
+   * How far a task's `created_at` may lie from this machine's clock for the same moment (ms), when the
+   * client measures it (`server-clock.ts`); absent: 60 s.
+   */
+  taskSkewSlackMs?(): number;
   /** `PUT /v2/{project_id}/instances/{instance_id}/async-swap`. Not idempotent. */
   swapMasterStandby(instanceId: string, options?: StartCallOptions): Promise<StartedJob>;
   /** `PUT /v2/{project_id}/{instance_id}/client-ip-transparent-transmission`. */

@@ -86,6 +86,9 @@ export function createEmulatorServer(ctx: ServerContext): EmulatorServer {
     });
 
   const server = createServer((req, res) => {
+    // The emulator's own clock, as a real server's Date header is its clock (clients measure skew by it,
+    // and task times are in this clock).
+    res.setHeader("Date", new Date(ctx.clock.now()).toUTCString());
     handle(req, res, ctx, sleep).catch((err: unknown) => {
       // A bug in the emulator: answer 500 rather than hang the client, and say so on the log.
       ctx.logger(`dcs-emulator internal error: ${(err as Error)?.stack ?? String(err)}`);

@@ -61,8 +61,11 @@ export type Observation =
   | { type: "wait-interrupted"; why: string }
   /** The look at the task list before starting, or (`purpose: "confirm"`) after the live value matched. */
   | { type: "tasks"; tasks: TaskView[]; purpose?: "confirm" }
-  /** The look at the task list for the result of a start request whose outcome is unknown. */
-  | { type: "reconcile"; tasks: TaskView[] }
+  /**
+   * The look at the task list for the result of a start request whose outcome is unknown; `skewSlackMs`:
+   * how far the servers' clock may be from this machine's, as measured (absent: 60 s).
+   */
+  | { type: "reconcile"; tasks: TaskView[]; skewSlackMs?: number }
   /** The start call answered (or its lost answer was found in the task list: `reconciled`). */
   | { type: "started"; jobId?: string; taskId?: string; reconciled?: boolean }
   /** The start request may have started a job; the client's own look found none or several. */
@@ -131,7 +134,7 @@ export function planStep(record: LifecycleRecord, ctx: PlanContext, obs: Observa
     case "tasks":
       return onLook(record, ctx, obs.tasks, obs.purpose);
     case "reconcile":
-      return onReconcile(record, ctx, obs.tasks);
+      return onReconcile(record, ctx, obs.tasks, obs.skewSlackMs);
     case "started":
       return wait(
         { ...record, pending: pendingFor(ctx, obs.reconciled ? "reconciled" : "started", { jobId: obs.jobId, taskId: obs.taskId }) },
@@ -191,7 +194,10 @@ function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], purpose
     ...(ctx.creating ? {} : notBefore(r)),
     isExcluded: ctx.isClaimed,
   });
-  const notes = decision.passedOver.map(({ task, why }) => `not adopting ${ctx.jobType} task ${task.taskId} from ${iso(task.createdAtMs)}: ${why}`);
+  // Each passed-over task with its job and status: a FAIL among them is said, even when it is not adopted.
+  const notes = decision.passedOver.map(
+    ({ task, why }) => `not adopting ${ctx.jobType} task ${task.taskId}${task.jobId ? ` (job ${task.jobId})` : ""} from ${iso(task.createdAtMs)}, status ${task.status || "?"}: ${why}`,
+  );
   if (decision.adopt) {
     const t = decision.adopt;
     const by = t.userName ? ` by ${t.userName}` : "";
@@ -211,10 +217,10 @@ function notBefore(r: LifecycleRecord): { notBeforeMs?: number } {
   return Number.isNaN(since) ? {} : { notBeforeMs: since };
 }
 
-function onReconcile(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): Plan {
+function onReconcile(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], skewSlackMs?: number): Plan {
   const p = r.pending!;
   const sentAtMs = Date.parse(p.since);
-  const matches = tasksStartedBy(tasks, { kind: ctx.jobType, sentAtMs, nowMs: ctx.nowMs, knownTaskIds: p.knownTaskIds ?? [], isClaimed: ctx.isClaimed });
+  const matches = tasksStartedBy(tasks, { kind: ctx.jobType, sentAtMs, nowMs: ctx.nowMs, knownTaskIds: p.knownTaskIds ?? [], isClaimed: ctx.isClaimed, ...(skewSlackMs !== undefined ? { skewSlackMs } : {}) });
   if (matches.length === 1) {
     const t = matches[0]!;
     const pending: PendingJob = { ...p, origin: "reconciled", ...(t.jobId ? { jobId: t.jobId } : {}), taskId: t.taskId, knownTaskIds: undefined };
@@ -234,7 +240,10 @@ function onReconcile(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[]): P
   if (graceOver || (ctx.kind === "action" && userMovedOn) || (ctx.kind === "state" && matches.length > 1)) {
     const ended = endedOf(p, "NOT_STARTED", ctx.nowMs, {}, r.ended);
     const why = matches.length > 1 ? "the live value decides" : !graceOver ? "`triggers` changed since" : `no task appeared within ${Math.round(ctx.unknownGraceMs / 1000)} s`;
-    return afterIdle({ ended }, ctx, [`the request sent at ${p.since} is taken as never started (${why})`], false);
+    // The tasks that could have been its result are named with how they ended: one of them may be that
+    // request's job, and a FAIL of it must not go unsaid.
+    const seen = matches.length ? `; tasks that began after it: ${matches.map((t) => `${describeJob(t)} (${t.status || "no status"})`).join(", ")}` : "";
+    return afterIdle({ ended }, ctx, [`the request sent at ${p.since} is taken as never started (${why})${seen}`], false);
   }
   const retryAt = iso(sentAtMs + ctx.unknownGraceMs);
   const regardless = ctx.kind === "action" ? " To start one now regardless, change `triggers`." : "";

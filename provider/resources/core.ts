@@ -313,10 +313,17 @@ export async function waitObservation(s: StepScope, pending: PendingJob, readAtO
   }
 }
 
+/**
+ * How far before a pending job's `since` its task may have begun: an adopted or reconciled job was found
+ * after it began (up to the adoption window before), a started one began when it was sent.
+ */
+const FOUND_TASK_LOOKBACK_MS = 2 * 3_600_000;
+
 /** The pending job's task in the task list (by task or job ID), or undefined. */
-async function findTask(s: StepScope, p: Pick<PendingJob, "jobId" | "taskId" | "since">): Promise<TaskView | undefined> {
+async function findTask(s: StepScope, p: Pick<PendingJob, "jobId" | "taskId" | "since" | "origin">): Promise<TaskView | undefined> {
   const since = Date.parse(p.since);
-  const from = (Number.isNaN(since) ? now() - 24 * 3_600_000 : since) - TASK_SKEW_MS;
+  const lookback = p.origin === "adopted" || p.origin === "reconciled" ? FOUND_TASK_LOOKBACK_MS : TASK_SKEW_MS;
+  const from = (Number.isNaN(since) ? now() - 24 * 3_600_000 : since) - lookback;
   const tasks = await lookAtTasks(s.api, s.instanceId, { fromMs: from, toMs: now() + TASK_SKEW_MS }, { kind: s.jobType, deadline: s.deadline });
   const ids = [p.jobId, p.taskId].filter((x): x is string => !!x);
   return tasks.find((t) => taskIs(t, ids));
@@ -413,7 +420,8 @@ export async function lookObservation(s: StepScope, windowMs: number, purpose?: 
 export async function reconcileObservation(s: StepScope, pending: PendingJob): Promise<Observation> {
   const since = Date.parse(pending.since);
   const tasks = await lookAtTasks(s.api, s.instanceId, { fromMs: since - TASK_SKEW_MS, toMs: now() + TASK_SKEW_MS }, { kind: s.jobType, deadline: s.deadline });
-  return { type: "reconcile", tasks };
+  const skewSlackMs = s.api.taskSkewSlackMs?.();
+  return { type: "reconcile", tasks, ...(skewSlackMs !== undefined ? { skewSlackMs } : {}) };
 }
 
 /**
