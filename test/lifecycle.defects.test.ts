@@ -253,6 +253,38 @@ describe("chaos findings (docs/reliability.md)", () => {
     expect(outs).toMatchObject({ adopted: true, jobId: running.jobId, status: "SUCCESS", ended: { outcome: "SUCCESS", jobId: running.jobId } });
   });
 
+  it("a killed state change followed by a reverted input: diff sees the change still running, and up brings the value back", async () => {
+    const { outs } = await pass.create({ instanceId: IDS.ha, enabled: true });
+    expect(await pass.diff(IDS.ha, outs, { instanceId: IDS.ha, enabled: true })).toEqual({ changes: false });
+    // A run asked for false, sent the change and was killed (no state written); the user went back to true.
+    const killed = await w.side.setClientIpPassThrough(IDS.ha, false);
+    expect(await pass.diff(IDS.ha, outs, { instanceId: IDS.ha, enabled: true })).toEqual({ changes: true });
+    expect(w.lines.some((l) => l.includes("inputs unchanged, but a modifyClientIpTransJob change") && l.includes(killed.jobId))).toBe(true);
+    const after = (await pass.update(IDS.ha, outs, { instanceId: IDS.ha, enabled: true })).outs;
+    expect(after.enabled).toBe(true);
+    expect((await w.side.showInstance(IDS.ha)).transparentClientIpEnable).toBe(true);
+    expect(passJobsOn(IDS.ha)).toHaveLength(3); // ours, the killed run's, and the one bringing it back
+    expect(await pass.diff(IDS.ha, after, { instanceId: IDS.ha, enabled: true })).toEqual({ changes: false });
+  });
+
+  it("drift (the value changed behind the stack) is an update on the next up, not only after a refresh", async () => {
+    const { outs } = await pass.create({ instanceId: IDS.ha, enabled: true });
+    await w.side.setClientIpPassThrough(IDS.ha, false);
+    w.clock.advance(60_000); // that change has ended
+    expect(await pass.diff(IDS.ha, outs, { instanceId: IDS.ha, enabled: true })).toEqual({ changes: true });
+    expect(w.lines.some((l) => l.includes("inputs unchanged, but the instance reports pass-through off"))).toBe(true);
+  });
+
+  it("a diff that cannot read the instance says so and what to check; nothing starts", async () => {
+    const { outs } = await pass.create({ instanceId: IDS.ha, enabled: true });
+    w.emu.inject({ route: "showInstance", kind: "serverError", status: 503, times: "always" });
+    const e = await failure(pass.diff(IDS.ha, outs, { instanceId: IDS.ha, enabled: true }));
+    expect(e.message).toMatch(/could not read the instance to check for drift/);
+    expect(e.message).toMatch(/run `pulumi up` again/);
+    expect(e.message).toMatch(/Nothing was started/);
+    expect(passJobsOn(IDS.ha)).toHaveLength(1);
+  });
+
   it("P5. one truncated answer to the settle read still fills masterNode", async () => {
     w.emu.inject({ route: "showInstance", kind: "malformed", times: 1 });
     const { outs } = await swap.create({ instanceId: IDS.ha, triggers: ["a"], adoptWithin: 0 });

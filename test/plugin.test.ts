@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { packageVersion } from "../provider/plugin/main";
 import { providerConfig, typeOfUrn } from "../provider/plugin/provider";
@@ -14,6 +14,7 @@ import { CONFIG, PACKAGE_NAME, RESOURCES, resourceByToken, token } from "../prov
 import { generateSchema, schemaText } from "../provider/plugin/schema";
 import { pluginWording, unwrapProps, wrapSecrets } from "../provider/plugin/secrets";
 import { EMULATOR_CLUSTER, EMULATOR_INSTANCE_IDS as IDS } from "../provider/emulator";
+import { startRuntimeWorld } from "./support/runtime-setup";
 import { OPERATIONS } from "../provider/operations";
 import * as runtime from "../provider/resources/runtime";
 import { CONFIG_KEYS, SECRET_CONFIG_KEYS } from "../provider/resources/settings";
@@ -111,6 +112,9 @@ describe("the package schema", () => {
   });
 
   it("marks replace-on-change exactly where the runtime's diff replaces", async () => {
+    // A state resource's diff with unchanged settings reads the instance (drift, a change still running).
+    const world = await startRuntimeWorld();
+    onTestFinished(() => world.stop());
     for (const r of RESOURCES) {
       const runtime = runtimeObjects()[r.runtime]!;
       const olds = SAMPLE_INPUTS[r.name]!;

@@ -10,7 +10,7 @@ import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
 import type { DcsApi, Job, StartCallOptions, StartedJob, StepSummary } from "../types";
 import { stepSummaries } from "../waiter/progress";
 import { claims, clean, clientFor, lifecycleError, log, lookObservation, now, reconcileObservation, startObservation, unknownOutcomeGraceMs, waitObservation, type Location, type StepScope } from "./core";
-import { adoptWithinMs, compact, jobOutputs, stableJson, waitTimeoutMs, type DurationInput, type JobOutputs, type RecordOutputs } from "./logic";
+import { adoptWithinMs, compact, FLAT_JOB_FIELDS, jobOutputs, stableJson, waitTimeoutMs, type DurationInput, type JobOutputs, type RecordOutputs } from "./logic";
 
 /** The inputs every action resource has (besides its own). */
 export interface ActionInputs extends Location {
@@ -43,9 +43,6 @@ export interface ActionSpec<I extends ActionInputs> {
   afterSuccess?(scope: StepScope, i: I, job: Job | undefined): Promise<Record<string, unknown>>;
 }
 
-/** The flat job fields of the outputs (0.1.0's public outputs). */
-const JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "steps"] as const;
-
 /**
  * The flat job fields for the record's current job: from the job read in this run, else carried over
  * from the stored outputs, else from the record alone.
@@ -72,7 +69,7 @@ function outputsOf<I extends ActionInputs>(spec: ActionSpec<I>, i: I, r: Lifecyc
   const base: Record<string, unknown> = { ...(prev ?? {}) };
   for (const k of spec.optionalInputs) delete base[k];
   // The flat job fields always describe the record's current job, never a previous one.
-  for (const k of JOB_FIELDS) delete base[k];
+  for (const k of FLAT_JOB_FIELDS) delete base[k];
   delete base.pending;
   delete base.ended;
   // `triggers` in the outputs are always those of the record's latest job (what `diff` compares with).

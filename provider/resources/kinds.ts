@@ -9,8 +9,8 @@ import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } fro
 import type { Job } from "../types";
 import { actionLabel, claimStored, runAction, type ActionInputs, type ActionOutputs, type ActionSpec } from "./action";
 import { claims, clean, clientFor, log } from "./core";
-import { assertChecked, compact, jobOutputs, locationReplaces, stableJson, type CheckResult, type DiffResult, type JobOutputs, type RecordOutputs } from "./logic";
-import { bringState, stateLabel, type Seen, type StateInputs, type StateSpec } from "./state";
+import { assertChecked, compact, jobOutputs, locationReplaces, stableJson, withoutJobFields, type CheckResult, type DiffResult, type JobOutputs, type RecordOutputs } from "./logic";
+import { bringState, diffAgainstLive, stateLabel, type Seen, type StateInputs, type StateSpec } from "./state";
 
 /** A provider object as the dynamic-provider host calls it. */
 export interface ResourceMethods<I, O> {
@@ -151,7 +151,8 @@ export function stateProvider<I extends StateInputs, V>(r: StateResource<I, V>):
       if (storedRecord(r, olds).pending) return { changes: true };
       const o = olds as unknown as Record<string, unknown>;
       const n = news as unknown as Record<string, unknown>;
-      return { changes: [...r.valueKeys, "waitTimeout", "endpoint"].some((k) => differs(o[k], n[k])) };
+      if ([...r.valueKeys, "waitTimeout", "endpoint"].some((k) => differs(o[k], n[k]))) return { changes: true };
+      return diffAgainstLive(r.spec, clean(news), r.wanted(news));
     },
     async create(inputs) {
       const i = clean(assertChecked(r.check(inputs as unknown as Record<string, unknown>)));
@@ -173,8 +174,9 @@ export function stateProvider<I extends StateInputs, V>(r: StateResource<I, V>):
       const pending = storedRecord(r, p).pending;
       const stored = r.wanted(p);
       if (live !== undefined && !pending && differs(live, stored)) log(`${stateLabel(r.spec, p)}: drift: the instance reports ${r.spec.show(live)}, the stack says ${r.spec.show(stored)}`);
-      // While a job of ours is pending, the value stays what it is for (the next `up` finishes it).
-      const outs = (pending || live === undefined ? p : r.withValue(p, live)) as StateOutputs<I>;
+      // While a job of ours is pending, the value stays what it is for (the next `up` finishes it). After
+      // drift the job fields would name a job whose value is gone: they are dropped (`ended` keeps it).
+      const outs = (pending || live === undefined ? p : r.withValue(differs(live, stored) ? withoutJobFields(p) : p, live)) as StateOutputs<I>;
       const { pending: _p, ended: _e, jobId: _j, jobType: _t, status: _s, beginTime: _b, endTime: _n, durationMs: _d, failReason: _f, adopted: _x, changed: _c, ...inputs } = outs as StateOutputs<I> & Record<string, unknown>;
       return { id, props: outs, inputs: inputs as unknown as I };
     },

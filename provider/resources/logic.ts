@@ -339,6 +339,16 @@ export function diffPassThrough(olds: PassThroughOutputs, news: PassThroughInput
   return { changes: settingsDiffer(olds, news as PassThroughOutputs, ["enabled", "restoreOnDelete", "waitTimeout", "endpoint"]) };
 }
 
+/** The flat job fields of a resource's outputs (0.1.0's public outputs), which describe one job. */
+export const FLAT_JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "steps"] as const;
+
+/** Outputs without the flat job fields (for a value that drifted away from what that job set). */
+export function withoutJobFields<T extends object>(o: T): T {
+  const copy = { ...o } as Record<string, unknown>;
+  for (const k of FLAT_JOB_FIELDS) delete copy[k];
+  return copy as T;
+}
+
 /**
  * A resource whose identity moved (another instance, project or region) is another resource: replace.
  * `endpoint` only says how to reach the same place, so it updates state.

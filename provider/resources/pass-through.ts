@@ -14,6 +14,7 @@ import {
   checkPassThrough,
   compact,
   diffPassThrough,
+  withoutJobFields,
   jobOutputs,
   stableJson,
   waitTimeoutMs,
@@ -22,7 +23,7 @@ import {
   type PassThroughInputs,
   type PassThroughOutputs,
 } from "./logic";
-import { bringState, type Seen as StateSeen, type StateRun, type StateSpec } from "./state";
+import { bringState, diffAgainstLive, type Seen as StateSeen, type StateRun, type StateSpec } from "./state";
 
 const JOB_TYPE = "modifyClientIpTransJob";
 
@@ -137,7 +138,9 @@ export const clientIpPassThrough = {
 
   async diff(_id: string, olds: PassThroughOutputs, news: PassThroughInputs): Promise<DiffResult> {
     claims.claim(...recordIds(recordFromOutputs(olds, stableJson(olds.enabled))));
-    return diffPassThrough(olds, news);
+    const d = diffPassThrough(olds, news);
+    if (d.changes || news.enabled === undefined) return d;
+    return diffAgainstLive(passThroughSpec, clean(news), news.enabled);
   },
 
   async create(inputs: PassThroughInputs): Promise<{ id: string; outs: PassThroughOutputs }> {
@@ -175,7 +178,9 @@ export const clientIpPassThrough = {
     const pending = recordFromOutputs(p, stableJson(p.enabled)).pending;
     if (live !== undefined && live !== p.enabled && !pending) log(`${label(p)}: drift: pass-through is ${live ? "on" : "off"}, the stack says ${p.enabled ? "on" : "off"}`);
     // While a job of ours is pending, `enabled` stays what it is for (the next `up` finishes it).
-    const outs: PassThroughOutputs = { ...p, enabled: pending ? p.enabled : (live ?? p.enabled) };
+    const drifted = live !== undefined && live !== p.enabled && !pending;
+    // After drift the job fields would name a job whose value is gone: they are dropped (`ended` keeps it).
+    const outs: PassThroughOutputs = { ...(drifted ? withoutJobFields(p) : p), enabled: pending ? p.enabled : (live ?? p.enabled) };
     return { id, props: outs, inputs: compact({ instanceId: p.instanceId, enabled: outs.enabled, restoreOnDelete: p.restoreOnDelete, waitTimeout: p.waitTimeout, region: p.region, projectId: p.projectId, endpoint: p.endpoint }) };
   },
 

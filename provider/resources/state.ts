@@ -8,9 +8,11 @@ import type { PlanContext } from "../lifecycle/planner";
 import type { LifecycleRecord } from "../lifecycle/record";
 import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
 import type { DcsApi, Job, StartCallOptions, StartedJob } from "../types";
+import { lookAtTasks, TASK_SKEW_MS } from "../tasks";
 import {
   claims,
   clientFor,
+  explainApiError,
   lifecycleError,
   log,
   lookObservation,
@@ -52,6 +54,8 @@ export interface StateSpec<I extends StateInputs, V> {
   alreadySet?(error: unknown): boolean;
   /** How a value reads in log lines ("on", "off", ...). */
   show(v: V): string;
+  /** Every task name its changes go by, when `taskName` depends on the value (bind and unbind). */
+  allTaskNames?: readonly string[];
 }
 
 /** What one run saw. */
@@ -149,6 +153,44 @@ export async function bringState<I extends StateInputs, V>(
   } catch (error) {
     throw lifecycleError(error, { label: scope.label, id: opts.id, stored, props: (r) => opts.props(r, seen, scope.lastJob), raw: opts.raw, scope });
   }
+}
+
+/**
+ * `diff`'s look at the instance when the inputs did not change and nothing is pending: the reason the
+ * resource still needs an update, or undefined. Two things make it need one that no stored state can
+ * show: the live value differs from the wanted one (drift: changed in the console, or by a change a
+ * killed run started and no state recorded, which then ended), and a change of the kind still running
+ * (a killed run's change towards a value the user then reverted: without this look it would finish
+ * after an \`up\` that reported "no changes", and leave the other value; #10, the model test's invariant c).
+ * An update then waits for that change and brings the value back, as the planner does for every update.
+ * Costs one instance read and one task-list look per state resource per preview or up.
+ */
+export async function liveNeedsUpdate<I extends StateInputs, V>(spec: StateSpec<I, V>, i: I, wanted: V): Promise<string | undefined> {
+  const api = clientFor(i);
+  const deadline = now() + 60_000;
+  const live = await spec.read(api, i, deadline);
+  if (live !== undefined && stateMatches(spec, live, wanted) === false) return `the instance reports ${spec.show(live)}, the stack wants ${spec.show(wanted)}`;
+  const names = new Set(spec.allTaskNames ?? [typeof spec.taskName === "function" ? spec.taskName(wanted) : spec.taskName]);
+  const t = now();
+  const tasks = await lookAtTasks(api, i.instanceId, { fromMs: t - STATE_LOOK_WINDOW_MS, toMs: t + TASK_SKEW_MS }, { kind: names.size === 1 ? [...names][0]! : "", deadline });
+  const running = tasks.find((x) => names.has(x.name) && (x.phase === "running" || x.phase === "unknown"));
+  if (running) return `a ${running.name} change (task ${running.taskId}${running.jobId ? `, job ${running.jobId}` : ""}) is still running there, and may leave another value`;
+  return undefined;
+}
+
+/**
+ * \`diff\` of a state resource whose inputs did not change: an update when {@link liveNeedsUpdate} says so
+ * (logged). An instance that cannot be read fails the diff with what to check, like a refresh would.
+ */
+export async function diffAgainstLive<I extends StateInputs, V>(spec: StateSpec<I, V>, i: I, wanted: V): Promise<{ changes: boolean }> {
+  let why: string | undefined;
+  try {
+    why = await liveNeedsUpdate(spec, i, wanted);
+  } catch (error) {
+    throw new Error(`${stateLabel(spec, i)}: could not read the instance to check for drift or a change still running: ${explainApiError(error, stateLabel(spec, i), "diff")}. Nothing was started.`);
+  }
+  if (why) log(`${stateLabel(spec, i)}: inputs unchanged, but ${why}: updating`);
+  return { changes: why !== undefined };
 }
 
 /**

@@ -25,6 +25,7 @@ const unbind = operation("DeletePublicIp");
 export const publicAccessSpec: StateSpec<PublicAccessInputs, boolean> = {
   type: "InstancePublicAccess",
   taskName: (wanted) => (wanted ? bind.task.name : unbind.task.name),
+  allTaskNames: [bind.task.name, unbind.task.name],
   what: (wanted) => (wanted ? "Binding public access" : "Unbinding public access"),
   read: async (api, i, deadline) => {
     const v = (await api.showInstance(i.instanceId, { deadline })).raw.enable_publicip;
