@@ -373,11 +373,15 @@ class Sys {
           (u) =>
             u.declared.includes(key) &&
             u.result.steps.some((st) => st.name === name && st.op !== "same" && st.op !== "skipped") &&
-            u.startedAt - j.beginMs >= this.params.taskListLagMs &&
+            // (Strictly after: the up that started it begins at the same emulated instant.)
+            u.startedAt > j.beginMs + this.params.taskListLagMs &&
             u.startedAt - j.beginMs < 25 * MIN,
         );
         const named = this.world.lines.some((l) => (l.includes(j.jobId) || (j.taskId !== undefined && l.includes(j.taskId))) && l.includes("FAIL"));
-        if (couldSee && !named) v.push(`(d) job ${fmtJob(j)} of ${key} FAILed, was in no state, and no up that could see it logged its FAIL`);
+        if (couldSee && !named) {
+          const which = this.ups.filter((u) => u.declared.includes(key)).map((u) => `${Math.round((u.startedAt - j.beginMs) / 1000)}s:${u.result.steps.filter((st) => st.name === name).map((st) => st.op).join("/")}`);
+          v.push(`(d) job ${fmtJob(j)} of ${key} FAILed, was in no state, and no up that could see it logged its FAIL (ups, start after the job began: ${which.join(", ")})`);
+        }
         continue;
       }
       // A state kind that adopted a running change cannot know it was its own (an interrupted run's):

@@ -94,9 +94,13 @@ describe("a wait ends", () => {
     expect(planStep({ pending: pending({ intent: "true", origin: "adopted" }) }, state, job("FAIL", "x")).action.do).toBe("read-live");
   });
 
-  it("state kind: our job for the wanted value -> done; an adopted one -> read the value again", () => {
+  it("state kind: our job for the wanted value -> a confirm look, then done (ran); an adopted one -> read the value again", () => {
     const state = ctx({ kind: "state", jobType: "modifyClientIpTransJob", intent: "true" });
-    expect(planStep({ pending: pending({ intent: "true" }) }, state, job("SUCCESS")).action.do).toBe("done");
+    const after = planStep({ pending: pending({ intent: "true" }) }, state, job("SUCCESS"));
+    // A change of the kind started after ours (an interrupted run's, towards another value) would undo it.
+    expect(after.action).toEqual({ do: "look", purpose: "confirm-ran" });
+    expect(planStep(after.record, state, { type: "tasks", tasks: [], purpose: "confirm-ran" }).action).toEqual({ do: "done", ran: true });
+    expect(planStep({ pending: pending({ intent: "true" }) }, { ...state, adoptWindowMs: 0 }, job("SUCCESS")).action).toEqual({ do: "done", ran: true });
     expect(planStep({ pending: pending({ intent: "true", origin: "adopted" }) }, state, job("SUCCESS")).action.do).toBe("read-live");
     expect(planStep({ pending: pending({ intent: "false" }) }, state, job("SUCCESS")).action.do).toBe("read-live");
   });

@@ -10,8 +10,15 @@
  * - `state` (pass-through): brings a live value to the wanted one. A job is wanted when the instance
  *   reports another value; a job of someone else's that is running is waited for first.
  */
-import { decideAdoption, tasksStartedBy, taskIs, type TaskView } from "../tasks";
+import { decideAdoption, tasksStartedBy, type TaskView } from "../tasks";
 import { earlierOf, type EndedJob, type JobEnd, type JobOrigin, type LifecycleRecord, type PendingJob } from "./record";
+
+/**
+ * Why a state kind looks at the task list once more before it is done: the live value matched
+ * (`confirm`), or a job of ours for the wanted value just succeeded (`confirm-ran`). Either way a change
+ * of the kind still running (an interrupted run's, towards a value no longer wanted) may undo it.
+ */
+export type LookPurpose = "confirm" | "confirm-ran";
 
 /** Everything the planner knows besides the record and the observation. Pure data. */
 export interface PlanContext {
@@ -60,7 +67,7 @@ export type Observation =
   /** The wait stopped before the job ended (deadline, network, auth): the job is still ours to finish. */
   | { type: "wait-interrupted"; why: string }
   /** The look at the task list before starting, or (`purpose: "confirm"`) after the live value matched. */
-  | { type: "tasks"; tasks: TaskView[]; purpose?: "confirm" }
+  | { type: "tasks"; tasks: TaskView[]; purpose?: LookPurpose }
   /**
    * The look at the task list for the result of a start request whose outcome is unknown; `skewSlackMs`:
    * how far the servers' clock may be from this machine's, as measured (absent: 60 s).
@@ -87,7 +94,7 @@ export type Action =
    * Look at the task list; observe `tasks`. Before starting, or (`purpose: "confirm"`, state kinds)
    * after the live value matched: a change of the kind still running may be about to undo the match.
    */
-  | { do: "look"; purpose?: "confirm" }
+  | { do: "look"; purpose?: LookPurpose }
   /** State kinds: read the instance; observe `live`. */
   | { do: "read-live" }
   /**
@@ -183,7 +190,7 @@ function lookOrStart(r: LifecycleRecord, ctx: PlanContext, notes: string[]): Pla
   return { record: r, action: { do: "look" }, notes };
 }
 
-function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], purpose?: "confirm"): Plan {
+function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], purpose?: LookPurpose): Plan {
   const decision = decideAdoption(tasks, {
     kind: ctx.jobType,
     nowMs: ctx.nowMs,
@@ -206,7 +213,7 @@ function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], purpose
     notes.push(`adopting ${ctx.jobType} task ${t.taskId}${t.jobId ? ` (job ${t.jobId})` : ""} started${by} at ${iso(t.createdAtMs)} (task status ${t.status || "?"}): ${verb}${finished}`);
     return wait({ ...r, pending: pendingFor(ctx, "adopted", { jobId: t.jobId, taskId: t.taskId }) }, true, notes);
   }
-  if (purpose === "confirm") return { record: r, action: { do: "done", ran: false }, notes };
+  if (purpose) return { record: r, action: { do: "done", ran: purpose === "confirm-ran" }, notes };
   const knownTaskIds = tasks.filter((t) => t.name === ctx.jobType).map((t) => t.taskId);
   return { record: r, action: { do: "start", knownTaskIds, knownFromMs: ctx.nowMs - ctx.adoptWindowMs }, notes };
 }
@@ -267,8 +274,13 @@ function onJobEnd(r: LifecycleRecord, ctx: PlanContext, job: JobSeen): Plan {
     return fail(next, failedMessage(ctx, job));
   }
   if (ctx.kind === "state") {
-    // Ours, for what is still wanted: done. Adopted, or for a value no longer wanted: read again.
-    if (p.origin !== "adopted" && p.intent === ctx.intent) return { record: next, action: { do: "done", ran: true }, notes: [] };
+    // Ours, for what is still wanted: done, once no change of the kind still runs (an interrupted run's
+    // change towards another value, started after ours, would undo it: model test seed 51). Adopted, or
+    // for a value no longer wanted: read again.
+    if (p.origin !== "adopted" && p.intent === ctx.intent) {
+      if (ctx.adoptWindowMs > 0) return { record: next, action: { do: "look", purpose: "confirm-ran" }, notes: [] };
+      return { record: next, action: { do: "done", ran: true }, notes: [] };
+    }
     return { record: next, action: { do: "read-live" }, notes: [] };
   }
   return afterIdle(next, { ...ctx, creating: false }, [], true);
@@ -346,8 +358,3 @@ function unknownOutcomeMessage(ctx: PlanContext, p: PendingJob, why: string): st
   );
 }
 
-/** True when a task view is one of the record's jobs (for tests and the runner's claims). */
-export function recordOwnsTask(r: LifecycleRecord, t: TaskView): boolean {
-  const ids = [r.pending?.jobId, r.pending?.taskId, r.ended?.jobId, r.ended?.taskId].filter((x): x is string => !!x);
-  return taskIs(t, ids);
-}

@@ -4,7 +4,7 @@
  * no decision of its own; it only keeps the record current so that whatever interrupts it (a deadline,
  * an error) can store exactly what is known.
  */
-import { planStep, type Action, type Observation, type PlanContext } from "./planner";
+import { planStep, type Action, type LookPurpose, type Observation, type PlanContext } from "./planner";
 import { recordIds, type LifecycleRecord, type PendingJob } from "./record";
 
 /** The I/O a resource provides for each action. Each returns the observation the planner expects. */
@@ -14,7 +14,7 @@ export interface LifecycleIO {
   /** Reads the task list for an unknown start's result: `reconcile`. Throws when it cannot be read. */
   reconcile(pending: PendingJob): Promise<Observation>;
   /** Reads the task list (before starting, or to confirm a matching value): `tasks`. Throws when it cannot be read. */
-  look(purpose?: "confirm"): Promise<Observation>;
+  look(purpose?: LookPurpose): Promise<Observation>;
   /** State kinds: reads the instance: `live`. */
   readLive(): Promise<Observation>;
   /** Sends the start call: `started`, `start-unknown`, `busy-running` or `already-set`. Throws on a refusal. */

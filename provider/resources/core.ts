@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { DcsClient } from "../client";
 import type { DcsClientOptions, Env } from "../config";
 import { ConfigError, DcsApiError, DcsNetworkError, DcsResponseError, JobFailedError, JobTimeoutError, OperationOutcomeUnknownError, SameOperationRunningError } from "../errors";
-import type { Observation } from "../lifecycle/planner";
+import type { LookPurpose, Observation } from "../lifecycle/planner";
 import { LifecycleFailure, LifecycleInterrupted } from "../lifecycle/runner";
 import type { LifecycleRecord, PendingJob } from "../lifecycle/record";
 import { Claims, lookAtTasks, TASK_SKEW_MS, taskIs, type TaskView } from "../tasks";
@@ -161,9 +161,6 @@ export function clientFor(location: Location): DcsApi {
   cached.set(key, c);
   return c;
 }
-
-/** The location inputs of a resource, for `check`. */
-export const LOCATION_INPUTS = ["region", "projectId", "endpoint"] as const;
 
 function pickEnv(e: Env): Array<string | undefined> {
   return Object.keys(e)
@@ -410,7 +407,7 @@ export async function waitLogged(s: StepScope, jobId: string, readAtOnce: boolea
 }
 
 /** The look at the task list before starting. Throws when it cannot be read (nothing was started). */
-export async function lookObservation(s: StepScope, windowMs: number, purpose?: "confirm"): Promise<Observation> {
+export async function lookObservation(s: StepScope, windowMs: number, purpose?: LookPurpose): Promise<Observation> {
   const t = now();
   const tasks = await lookAtTasks(s.api, s.instanceId, { fromMs: t - windowMs, toMs: t + TASK_SKEW_MS }, { kind: s.jobType, deadline: s.deadline });
   return { type: "tasks", tasks, ...(purpose ? { purpose } : {}) };
