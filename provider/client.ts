@@ -47,9 +47,6 @@ import type { AclAccount, BackgroundTask, CallOptions, DcsApi, DcsInstance, IpWh
 
 export type { DcsClientOptions } from "./config";
 
-/** Clock skew allowed on each side of the reconciliation window (one constant, in tasks.ts). */
-export const RECONCILE_SKEW_MS = TASK_SKEW_MS;
-
 /** An answer with its request ID. */
 interface Exchange extends HttpResponse {
   requestId?: string;

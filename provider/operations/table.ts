@@ -220,6 +220,7 @@ export const OPERATIONS = [
     kind: "action",
     task: { name: "RemoveIpFromDns", source: SDK_TASKS },
     typicalMs: 20_000,
+    resource: "ReplicaIpRemoval",
     waitsFor: "the job to end",
   },
   {

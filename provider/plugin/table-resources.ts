@@ -32,8 +32,6 @@ import {
 /** What the table does not say about one of its resources. */
 interface TableResourceSpec {
   name: string;
-  /** Table entries it declares besides those whose `resource` names it (the table's `DeleteIpFromDomainName` names none). */
-  extraOperations?: readonly string[];
   /** Only for a resource no table entry is for (`DcsOperation`). */
   kind?: "action" | "state";
   /** Overrides the summary derived from the table (`DcsOperation`, a resource with two operations). */
@@ -188,7 +186,6 @@ const SPECS: TableResourceSpec[] = [
   },
   {
     name: "ReplicaIpRemoval",
-    extraOperations: ["DeleteIpFromDomainName"],
     inputs: replicaInputs("the replica whose IP leaves the domain name"),
     example: { title: "Drain a replica from the domain name", name: "drain", inputs: { instanceId: CLUSTER, groupId: GROUP, nodeId: REPLICA, triggers: ["2026-12"] } },
     import: REPLICA_IMPORT,
@@ -258,7 +255,7 @@ function request(o: OperationDef): string {
 }
 
 function derive(spec: TableResourceSpec): ResourceDescriptor {
-  const ops = OPERATIONS.filter((o) => ("resource" in o && o.resource === spec.name) || spec.extraOperations?.includes(o.name)) as OperationDef[];
+  const ops = OPERATIONS.filter((o) => "resource" in o && o.resource === spec.name) as OperationDef[];
   const kinds = new Set(ops.map((o) => o.kind));
   if (kinds.size > 1) throw new Error(`${spec.name}: its operations are of different kinds`);
   const kind = ops[0]?.kind ?? spec.kind;

@@ -9,7 +9,7 @@ import { recordFromOutputs, recordIds, recordOutputs, type LifecycleRecord } fro
 import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
 import type { DcsApi, Job, StartCallOptions, StartedJob, StepSummary } from "../types";
 import { stepSummaries } from "../waiter/progress";
-import { claims, clean, clientFor, lifecycleError, log, lookObservation, now, reconcileObservation, startObservation, unknownOutcomeGraceMs, waitObservation, type Location, type StepScope } from "./core";
+import { claims, clientFor, lifecycleError, log, lookObservation, now, reconcileObservation, startObservation, unknownOutcomeGraceMs, waitObservation, type Location, type StepScope } from "./core";
 import { adoptWithinMs, compact, FLAT_JOB_FIELDS, jobOutputs, stableJson, waitTimeoutMs, type DurationInput, type JobOutputs, type RecordOutputs } from "./logic";
 
 /** The inputs every action resource has (besides its own). */
@@ -157,7 +157,3 @@ function stepsOutput(scope: StepScope, r: LifecycleRecord): { steps?: StepSummar
   return steps ? { steps } : {};
 }
 
-/** Inputs without the host's `__provider`, undefined values, and the location inputs kept. */
-export function cleanInputs<I extends object>(inputs: I): I {
-  return clean(inputs);
-}

@@ -24,11 +24,9 @@ const EXAMPLES: Record<string, string> = {
   ReplicaIpRemoval: `new ReplicaIpRemoval("drain", { instanceId: "${CLUSTER}", groupId, nodeId, triggers: ["2026-12"] });`,
 };
 
-/** The typed resource of an operation (the table's, or the action ones without a table name). */
+/** The typed resource of an operation (the table's `resource`). */
 function resourceOf(op: OperationDef): string | undefined {
-  if (op.resource) return op.resource;
-  if (op.name === "DeleteIpFromDomainName") return "ReplicaIpRemoval";
-  return undefined;
+  return op.resource;
 }
 
 interface JsonSchema {
