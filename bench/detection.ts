@@ -7,9 +7,9 @@
  * Knowledge each strategy uses: the anchor and the AWS-style waiter use none; the project's default uses the
  * job type (typical minimum duration per type) and the job's `begin_time` from the first read.
  */
-import { ManualClock, startEmulator, EMULATOR_INSTANCE_IDS } from "../provider/emulator";
-import { DcsClient } from "../provider/client";
-import { waitForJob, type WaitClock } from "../provider/waiter/wait";
+import { EMULATOR_INSTANCE_IDS } from "../provider/emulator";
+import { waitForJob } from "../provider/waiter/wait";
+import { virtualWorld } from "./virtual-world";
 import { adaptiveSchedule, anchorSchedule, awsStyleSchedule, type PollSchedule } from "../provider/waiter/schedule";
 import { benchJobs, type BenchJob } from "./durations";
 import { seededRandom, summarize, type Summary } from "./stats";
@@ -34,16 +34,9 @@ export function detectionStrategies(): { schedule: PollSchedule; knowledge: stri
 }
 
 export async function detectionBench(perType: number): Promise<DetectionRow[]> {
-  const clock = new ManualClock();
-  const emulator = await startEmulator({ clock, logLevel: "silent" });
-  const client = new DcsClient({
-    endpoint: emulator.url,
-    projectId: emulator.projectId,
-    region: "ap-southeast-1",
-    credentials: { accessKey: emulator.accessKey, secretKey: emulator.secretKey },
-  });
   // The waiter sleeps by moving the emulator's clock: virtual time for both sides of the wire.
-  const virtual: WaitClock = { now: () => clock.now(), sleep: async (ms) => void clock.advance(Math.max(0, ms)) };
+  const world = await virtualWorld();
+  const { clock, emulator, client, virtual } = world;
   const jobs = benchJobs(perType);
   const instanceId = EMULATOR_INSTANCE_IDS.ha;
   const rows: DetectionRow[] = [];
@@ -84,8 +77,7 @@ export async function detectionBench(perType: number): Promise<DetectionRow[]> {
       }
     }
   } finally {
-    await client.close();
-    await emulator.stop();
+    await world.close();
   }
   return rows;
 }

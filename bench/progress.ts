@@ -6,11 +6,11 @@
  * issue's measure), and separately the task-list reads that find the job's task (2 per job: the per-instance
  * list and the tenant-wide one, which links tasks to jobs).
  */
-import { DcsClient } from "../provider/client";
-import { EMULATOR_INSTANCE_IDS, ManualClock, startEmulator, type EstimateMode } from "../provider/emulator";
+import { EMULATOR_INSTANCE_IDS, type EstimateMode } from "../provider/emulator";
 import { adaptiveSchedule, anchorSchedule, type PollSchedule } from "../provider/waiter/schedule";
 import { progressSourceFor } from "../provider/waiter/progress-source";
-import { waitForJob, type WaitClock } from "../provider/waiter/wait";
+import { waitForJob } from "../provider/waiter/wait";
+import { virtualWorld } from "./virtual-world";
 import { benchJobs } from "./durations";
 import { seededRandom, summarize, type Summary } from "./stats";
 
@@ -48,15 +48,8 @@ export function progressStrategies(): Strategy[] {
 }
 
 export async function progressBench(perType: number, strategies: Strategy[] = progressStrategies()): Promise<ProgressRow[]> {
-  const clock = new ManualClock();
-  const emulator = await startEmulator({ clock, logLevel: "silent" });
-  const client = new DcsClient({
-    endpoint: emulator.url,
-    projectId: emulator.projectId,
-    region: "ap-southeast-1",
-    credentials: { accessKey: emulator.accessKey, secretKey: emulator.secretKey },
-  });
-  const virtual: WaitClock = { now: () => clock.now(), sleep: async (ms) => void clock.advance(Math.max(0, ms)) };
+  const world = await virtualWorld();
+  const { clock, emulator, client, virtual } = world;
   const jobs = benchJobs(perType);
   const instanceId = EMULATOR_INSTANCE_IDS.ha;
   const rows: ProgressRow[] = [];
@@ -104,8 +97,7 @@ export async function progressBench(perType: number, strategies: Strategy[] = pr
       }
     }
   } finally {
-    await client.close();
-    await emulator.stop();
+    await world.close();
   }
   return rows;
 }

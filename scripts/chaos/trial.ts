@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DcsClient } from "../../provider/client";
 import { startEmulator } from "../../provider/emulator";
-import { dcsStackConfig, ENGINE_PASSPHRASE, makeWorkDir } from "../lib/engine";
+import { dcsStackConfig, ENGINE_PASSPHRASE, findStateFile, makeWorkDir } from "../lib/engine";
 import { EngineDriver } from "./driver-client";
 import { snapshotPackage, type PackageSnapshot } from "./package-snapshot";
 import { describePlan, INSTANCES, type FaultPlan, type KillPoint, type TrialPlan, type Wanted } from "./plan";
@@ -582,15 +582,3 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-/** The file backend's state file of a stack, as stored (secrets stay encrypted). */
-function findStateFile(dir: string, name: string): string | undefined {
-  if (!fs.existsSync(dir)) return undefined;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = findStateFile(full, name);
-      if (found) return found;
-    } else if (entry.name === name) return full;
-  }
-  return undefined;
-}

@@ -139,7 +139,8 @@ export async function openStack(options: OpenStackOptions): Promise<EngineStack>
   };
 }
 
-function findStateFile(dir: string, name: string): string | undefined {
+/** The file backend's state file of a stack under `dir` (secrets stay encrypted), if any. */
+export function findStateFile(dir: string, name: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { DcsClient } from "../../provider/client";
 import { waitForJob } from "../../provider/waiter";
 import { startEmulator } from "../../provider/emulator";
-import { e2eStack, haInstance, until, type E2eStack, type Emulator } from "./helpers";
+import { haInstance, outputValue, stackPool, until, type Emulator } from "./helpers";
 
 // The package as a user's program loads it: natively from dist/, never through vitest's transform, so the
 // provider code the engine serializes is exactly what ships.
@@ -18,7 +18,7 @@ const { ClientIpPassThrough, MasterStandbySwap } = nodeRequire("pulumi-dcs-jobs"
 
 let emulator: Emulator;
 let client: DcsClient;
-const stacks: E2eStack[] = [];
+const pool = stackPool(() => emulator);
 
 beforeAll(async () => {
   emulator = await startEmulator({ jobDurations: { masterStandbySwapJob: 2_000, modifyClientIpTransJob: 2_000 } });
@@ -30,7 +30,7 @@ beforeAll(async () => {
   });
 });
 afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.cleanup();
+  await pool.cleanupAll();
   emulator.reset();
 });
 afterAll(async () => {
@@ -38,18 +38,14 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function stackWith(name: string, program: () => Promise<Record<string, unknown>>): Promise<E2eStack> {
-  const s = await e2eStack(name, emulator, program);
-  stacks.push(s);
-  return s;
-}
+const stackWith = pool.open;
 
 const swapProgram = (instanceId: string, trigger: string) => async () => {
   const swap = new MasterStandbySwap("swap", { instanceId, triggers: [trigger], waitTimeout: "2m" });
   return { jobId: swap.jobId, jobType: swap.jobType, status: swap.status, beginTime: swap.beginTime, endTime: swap.endTime, durationMs: swap.durationMs, failReason: swap.failReason };
 };
 
-const value = (outputs: Record<string, { value: unknown }>, key: string) => outputs[key]?.value;
+const value = outputValue;
 
 // Each test drives one or more full `pulumi up` runs: seconds of engine start-up each on two cores.
 vi.setConfig({ testTimeout: 180_000 });

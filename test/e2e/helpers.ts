@@ -53,3 +53,35 @@ export async function until(what: string, check: () => boolean, timeoutMs = 60_0
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The stacks one test file opens against its emulator: `open` makes one (the emulator is read when it is
+ * called, so it may be started in `beforeAll`), `cleanupAll` destroys them all (in `afterEach`).
+ */
+export function stackPool(emulator: () => Emulator): { open(name: string, program: PulumiFn): Promise<E2eStack>; cleanupAll(): Promise<void> } {
+  const stacks: E2eStack[] = [];
+  return {
+    open: async (name, program) => {
+      const s = await e2eStack(name, emulator(), program);
+      stacks.push(s);
+      return s;
+    },
+    cleanupAll: async () => {
+      while (stacks.length) await stacks.pop()!.cleanup();
+    },
+  };
+}
+
+/** A stack output's value (the Automation API wraps each in `{ value, secret }`). */
+export const outputValue = (outputs: Record<string, { value: unknown }>, key: string): unknown => outputs[key]?.value;
+
+/** Lets a manual clock run at wall-clock speed until the returned function is called. */
+export function tickAtWallSpeed(clock: { advance(ms: number): unknown }): () => void {
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    clock.advance(now - last);
+    last = now;
+  }, 50);
+  return () => clearInterval(timer);
+}

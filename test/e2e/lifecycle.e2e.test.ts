@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { DcsClient } from "../../provider/client";
 import { manualClock, startEmulator, type ManualClock } from "../../provider/emulator";
-import { e2eStack, haInstance, type E2eStack, type Emulator } from "./helpers";
+import { haInstance, outputValue, stackPool, tickAtWallSpeed, type E2eStack, type Emulator } from "./helpers";
 
 const nodeRequire = createRequire(path.join(__dirname, "..", "..", "package.json"));
 const { MasterStandbySwap } = nodeRequire("pulumi-dcs-jobs") as typeof import("../../provider");
@@ -19,7 +19,7 @@ const { MasterStandbySwap } = nodeRequire("pulumi-dcs-jobs") as typeof import(".
 let emulator: Emulator;
 let clock: ManualClock;
 let client: DcsClient;
-const stacks: E2eStack[] = [];
+const pool = stackPool(() => emulator);
 let stopTicking: (() => void) | undefined;
 
 beforeAll(async () => {
@@ -40,7 +40,7 @@ beforeEach(() => {
 afterEach(async () => {
   stopTicking?.();
   stopTicking = undefined;
-  while (stacks.length) await stacks.pop()!.cleanup();
+  await pool.cleanupAll();
   emulator.reset();
 });
 afterAll(async () => {
@@ -49,28 +49,16 @@ afterAll(async () => {
 });
 
 /** Lets emulated time run at wall-clock speed until the returned function is called. */
-function tick(): () => void {
-  let last = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    clock.advance(now - last);
-    last = now;
-  }, 50);
-  return () => clearInterval(timer);
-}
+const tick = (): (() => void) => tickAtWallSpeed(clock);
 
-async function stackWith(name: string, program: () => Promise<Record<string, unknown>>): Promise<E2eStack> {
-  const s = await e2eStack(name, emulator, program);
-  stacks.push(s);
-  return s;
-}
+const stackWith = pool.open;
 
 const swapProgram = (instanceId: string, triggers: unknown, waitTimeout: string) => async () => {
   const swap = new MasterStandbySwap("swap", { instanceId, triggers, waitTimeout });
   return { jobId: swap.jobId, status: swap.status, failReason: swap.failReason };
 };
 
-const value = (outputs: Record<string, { value: unknown }>, key: string) => outputs[key]?.value;
+const value = outputValue;
 
 async function swapState(s: E2eStack): Promise<{ id: string; outputs: Record<string, unknown>; initErrors?: string[] }> {
   const state = JSON.parse(await s.exportState());

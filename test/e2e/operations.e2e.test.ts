@@ -10,7 +10,7 @@ import { DcsClient } from "../../provider/client";
 import { operation } from "../../provider/operations";
 import { EMULATOR_INSTANCE_IDS, startEmulator } from "../../provider/emulator";
 import { waitForJob } from "../../provider/waiter";
-import { e2eStack, until, type E2eStack, type Emulator } from "./helpers";
+import { outputValue, stackPool, until, type Emulator } from "./helpers";
 
 const nodeRequire = createRequire(path.join(__dirname, "..", "..", "package.json"));
 const { ClusterReplicaSwitchover, InstanceParameters, InstanceSsl } = nodeRequire("pulumi-dcs-jobs") as typeof import("../../provider");
@@ -20,14 +20,14 @@ const HA = EMULATOR_INSTANCE_IDS.ha;
 
 let emulator: Emulator;
 let client: DcsClient;
-const stacks: E2eStack[] = [];
+const pool = stackPool(() => emulator);
 
 beforeAll(async () => {
   emulator = await startEmulator({ jobDurations: { clusterSwitchoverJob: 2_000, sslSwitchJob: 2_000, modify: 2_000 } });
   client = new DcsClient({ endpoint: emulator.url, projectId: emulator.projectId, credentials: { accessKey: emulator.accessKey, secretKey: emulator.secretKey } });
 });
 afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.cleanup();
+  await pool.cleanupAll();
   emulator.reset();
 });
 afterAll(async () => {
@@ -35,13 +35,9 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function stackWith(name: string, program: () => Promise<Record<string, unknown>>): Promise<E2eStack> {
-  const s = await e2eStack(name, emulator, program);
-  stacks.push(s);
-  return s;
-}
+const stackWith = pool.open;
 
-const value = (outputs: Record<string, { value: unknown }>, key: string) => outputs[key]?.value;
+const value = outputValue;
 const jobsOn = (id: string) => emulator.jobs().filter((j) => j.instanceId === id);
 
 vi.setConfig({ testTimeout: 180_000 });

@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation";
 import { DcsClient } from "../../provider/client";
+import { tickAtWallSpeed, type Emulator } from "./helpers";
 import { manualClock, startEmulator, type ManualClock } from "../../provider/emulator";
 import { makeWorkDir, openStack, type EngineStack } from "../../scripts/lib/engine";
 
@@ -57,7 +58,6 @@ const program: PulumiFn = async () => {
   new MasterStandbySwap("swap-pending", { instanceId: HA2, triggers: ["v0.1.0-pending"], waitTimeout: "5s" }, { dependsOn: [pass] });
 };
 
-type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emulator: Emulator;
 let clock: ManualClock;
 let client: DcsClient;
@@ -65,16 +65,8 @@ let engine: EngineStack | undefined;
 let workDir: string | undefined;
 let stopTicking: (() => void) | undefined;
 
-/** Lets emulated time run at wall-clock speed (the manual clock otherwise stands still). */
-function tick(): () => void {
-  let last = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    clock.advance(now - last);
-    last = now;
-  }, 50);
-  return () => clearInterval(timer);
-}
+/** Lets emulated time run at wall-clock speed until the returned function is called. */
+const tick = (): (() => void) => tickAtWallSpeed(clock);
 
 /** The op the engine planned or ran per resource name (from its step events), plus every event. */
 function opsRecorder() {
