@@ -86,3 +86,43 @@ describe("dcs-jobs operations, tasks", () => {
     expect(plain.out()).toMatch(/sslSwitchJob .*task \S+ {2}job \S+/);
   });
 });
+
+describe("dcs-jobs wait --instance", () => {
+  // Its own emulator at wall-clock speed: task times are then comparable with this machine's clock (the
+  // file's emulator runs 50 times faster, and after a few tests its task times lie minutes ahead).
+  let own: RunningEmulator;
+  beforeAll(async () => {
+    own = await startEmulator({ jobDurations: { masterStandbySwapJob: 1_500 } });
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+  const ownIo = () => {
+    const t = io();
+    t.io.env = { ...t.io.env, HW_DCS_ENDPOINT: own.url, HW_ACCESS_KEY: own.accessKey, HW_SECRET_KEY: own.secretKey, HW_PROJECT_ID: own.projectId };
+    return t;
+  };
+
+  it("shows the task's steps while waiting for a job started elsewhere; without --instance, the job's status only", async () => {
+    const { DcsClient } = await import("../provider/client");
+    const side = new DcsClient({ endpoint: own.url, projectId: own.projectId, credentials: { accessKey: own.accessKey, secretKey: own.secretKey } }, {});
+    const { jobId } = await side.swapMasterStandby(HA);
+    const t = ownIo();
+    expect(await run(["wait", jobId, "--instance", HA], t.io)).toBe(0);
+    expect(t.err()).toMatch(/steps: "check instance" \d+ s/);
+    const { jobId: second } = await side.swapMasterStandby(HA);
+    const u = ownIo();
+    expect(await run(["wait", second], u.io)).toBe(0);
+    expect(u.err()).toMatch(/SUCCESS/);
+    expect(u.err()).not.toMatch(/steps:/);
+    await side.close();
+  });
+
+  it("an instance ID that is not one exits 2 before any call", async () => {
+    const before = own.stats().total;
+    const t = ownIo();
+    expect(await run(["wait", "ff8080818822bbf70188235afc24141a", "--instance", "redis-1"], t.io)).toBe(2);
+    expect(t.err()).toMatch(/instance/i);
+    expect(own.stats().total).toBe(before);
+  });
+});

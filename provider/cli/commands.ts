@@ -31,13 +31,20 @@ export interface StartFlags extends CommonFlags {
   wait: boolean;
 }
 
-/** `dcs-jobs wait <job-id>`: blocks until the job ends. */
-export async function waitCommand(jobId: string, flags: CommonFlags, c: RunContext): Promise<ExitCode> {
+/**
+ * `dcs-jobs wait <job-id> [--instance <id>]`: blocks until the job ends. The job API does not say which
+ * instance a job is on; given it, the wait shows the task's steps too, as `swap --wait` does.
+ */
+export async function waitCommand(jobId: string, flags: CommonFlags & { instanceId?: string }, c: RunContext): Promise<ExitCode> {
   assertJobId(jobId);
+  if (flags.instanceId !== undefined) {
+    assertInstanceId(flags.instanceId);
+    c.errorContext.instanceId = flags.instanceId;
+  }
   c.errorContext.jobId = jobId;
   const client = await openClient(flags, c);
   try {
-    const job = await waitWithProgress(client, jobId, flags, c);
+    const job = await waitWithProgress(client, jobId, flags, c, flags.instanceId);
     printJob(job, flags, c);
     return ExitCode.Ok;
   } finally {

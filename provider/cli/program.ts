@@ -137,8 +137,12 @@ export function buildProgram(c: RunContext, setExitCode: (code: ExitCode) => voi
   const exitHelp = `\n${EXIT_CODES_HELP}\n`;
   addCommonOptions(program.command("wait").argument("<job-id>", "the job ID a start call answered"))
     .description("Block until a DCS job ends (exit 0 on SUCCESS, 1 on FAIL).")
+    .option("--instance <id>", "the job's instance: also show its task's steps, percentage and time left")
     .addHelpText("after", exitHelp)
-    .action(apiAction((flags, jobId: string) => waitCommand(jobId, flags, c)));
+    .action(async (jobId: string, _o: unknown, cmd: Command) => {
+      const { instance } = cmd.opts<{ instance?: string }>();
+      await apiAction((flags) => waitCommand(jobId, { ...flags, ...(instance !== undefined ? { instanceId: instance } : {}) }, c))(_o, cmd);
+    });
 
   addCommonOptions(program.command("show").argument("<job-id>", "the job ID a start call answered"))
     .description("Print a DCS job once (exit 0 whenever it could be read).")
