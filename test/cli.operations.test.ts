@@ -2,6 +2,7 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run, type CliIo } from "../provider/cli/main";
+import { DcsClient } from "../provider/client";
 import { EMULATOR_INSTANCE_IDS, startEmulator, type RunningEmulator } from "../provider/emulator";
 
 let emulator: RunningEmulator;
@@ -104,7 +105,6 @@ describe("dcs-jobs wait --instance", () => {
   };
 
   it("shows the task's steps while waiting for a job started elsewhere; without --instance, the job's status only", async () => {
-    const { DcsClient } = await import("../provider/client");
     const side = new DcsClient({ endpoint: own.url, projectId: own.projectId, credentials: { accessKey: own.accessKey, secretKey: own.secretKey } }, {});
     const { jobId } = await side.swapMasterStandby(HA);
     const t = ownIo();
