@@ -101,6 +101,13 @@ describe("a wait ends", () => {
     expect(after.action).toEqual({ do: "look", purpose: "confirm-ran" });
     expect(planStep(after.record, state, { type: "tasks", tasks: [], purpose: "confirm-ran" }).action).toEqual({ do: "done", ran: true });
     expect(planStep({ pending: pending({ intent: "true" }) }, { ...state, adoptWindowMs: 0 }, job("SUCCESS")).action).toEqual({ do: "done", ran: true });
+    // A change of the kind that began after ours and has ended may have overwritten it: read the value again.
+    const since = Date.parse(after.record.ended!.since!);
+    const later = { taskId: "t-later", name: "modifyClientIpTransJob", status: "SUCCESS", phase: "succeeded" as const, createdAtMs: since + 20_000 };
+    expect(planStep(after.record, state, { type: "tasks", tasks: [later], purpose: "confirm-ran" }).action).toEqual({ do: "read-live" });
+    // ...but not one that began before ours, nor after a plain confirm.
+    expect(planStep(after.record, state, { type: "tasks", tasks: [{ ...later, createdAtMs: since - 20_000 }], purpose: "confirm-ran" }).action).toEqual({ do: "done", ran: true });
+    expect(planStep(after.record, state, { type: "tasks", tasks: [later], purpose: "confirm" }).action).toEqual({ do: "done", ran: false });
     expect(planStep({ pending: pending({ intent: "true", origin: "adopted" }) }, state, job("SUCCESS")).action.do).toBe("read-live");
     expect(planStep({ pending: pending({ intent: "false" }) }, state, job("SUCCESS")).action.do).toBe("read-live");
   });

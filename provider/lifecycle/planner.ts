@@ -213,6 +213,17 @@ function onLook(r: LifecycleRecord, ctx: PlanContext, tasks: TaskView[], purpose
     notes.push(`adopting ${ctx.jobType} task ${t.taskId}${t.jobId ? ` (job ${t.jobId})` : ""} started${by} at ${iso(t.createdAtMs)} (task status ${t.status || "?"}): ${verb}${finished}`);
     return wait({ ...r, pending: pendingFor(ctx, "adopted", { jobId: t.jobId, taskId: t.taskId }) }, true, notes);
   }
+  if (purpose === "confirm-ran") {
+    // A change of the kind that began after ours and has finished (an interrupted run's, towards another
+    // value) may have overwritten ours: read the value again (model test seed 80). Not a loop: that read's
+    // own confirm look does not ask this.
+    const since = r.ended?.since ? Date.parse(r.ended.since) : NaN;
+    const later = tasks.find((t) => t.name === ctx.jobType && t.phase === "succeeded" && t.createdAtMs > since && !ctx.isClaimed(t.taskId) && !(t.jobId && ctx.isClaimed(t.jobId)));
+    if (later) {
+      notes.push(`${ctx.jobType} task ${later.taskId}${later.jobId ? ` (job ${later.jobId})` : ""} began after ours and has ended; reading the value again`);
+      return { record: r, action: { do: "read-live" }, notes };
+    }
+  }
   if (purpose) return { record: r, action: { do: "done", ran: purpose === "confirm-ran" }, notes };
   const knownTaskIds = tasks.filter((t) => t.name === ctx.jobType).map((t) => t.taskId);
   return { record: r, action: { do: "start", knownTaskIds, knownFromMs: ctx.nowMs - ctx.adoptWindowMs }, notes };
