@@ -9,6 +9,7 @@
  * update, which resource, kill method, fault routes and timing, refresh, job durations, task-list lag, what
  * the "user" does when told to wait) comes from a PRNG seeded with the seed.
  */
+import { seededRandom } from "../../provider/waiter/simulate";
 
 /** Where `pulumi up` is killed, relative to the target resource's operation. */
 export const KILL_POINTS = ["none", "before-start", "in-start", "mid-wait", "settle"] as const;
@@ -98,20 +99,13 @@ export const INSTANCES = {
   passThrough: "8f3c2a6e-4b1d-4c7a-9e2f-1a0b3c4d5e03",
 } as const;
 
-/** mulberry32 (a small, good-enough PRNG with a 32-bit state), its state scrambled from the seed first. */
+/** The package's mulberry32 (`seededRandom`), its state scrambled from the seed first. */
 export function prng(seed: number): () => number {
   // murmur3's finalizer: nearby seeds start far apart.
   let a = (seed ^ Math.floor(seed / 4294967296)) >>> 0;
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
   a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35) >>> 0;
-  a = (a ^ (a >>> 16)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom((a ^ (a >>> 16)) >>> 0);
 }
 
 /** The plan of the trial with this seed. */

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import { cliPids } from "../lib/engine";
 
 /** Every descendant of `pid` (children first, then theirs), from one `ps` snapshot. */
 export function descendants(pid: number): number[] {
@@ -30,19 +31,6 @@ export function descendants(pid: number): number[] {
     }
   }
   return found;
-}
-
-/** The `pulumi` CLI processes that are children of `parent` (default: this process). */
-export function cliPids(parent: number = process.pid): number[] {
-  try {
-    return execFileSync("pgrep", ["-P", String(parent), "-x", "pulumi"], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** True while the process exists and is not a zombie. */

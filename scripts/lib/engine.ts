@@ -113,17 +113,7 @@ export async function openStack(options: OpenStackOptions): Promise<EngineStack>
     stack,
     stateDir,
     env,
-    cliPids: () => {
-      try {
-        return execFileSync("pgrep", ["-P", String(process.pid), "-x", "pulumi"], { encoding: "utf8" })
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map(Number);
-      } catch {
-        return [];
-      }
-    },
+    cliPids: () => cliPids(),
     exportState: async () => {
       const file = findStateFile(path.join(stateDir, ".pulumi", "stacks"), `${options.stackName}.json`);
       if (!file) throw new Error(`no state file for stack ${options.stackName} under ${stateDir}`);
@@ -137,6 +127,19 @@ export async function openStack(options: OpenStackOptions): Promise<EngineStack>
       }
     },
   };
+}
+
+/** The `pulumi` CLI processes that are children of `parent` (default: this process). */
+export function cliPids(parent: number = process.pid): number[] {
+  try {
+    return execFileSync("pgrep", ["-P", String(parent), "-x", "pulumi"], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** The file backend's state file of a stack under `dir` (secrets stay encrypted), if any. */
