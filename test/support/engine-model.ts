@@ -288,16 +288,7 @@ export class EngineModel {
       if (this.killRequested || failed.size > 0) return;
       // Deletes: replaced resources and resources the program no longer declares, last created first.
       const keep = new Set(desired.map((d) => d.name));
-      for (const r of [...this.resources].reverse()) {
-        if (!r.pendingDelete && keep.has(r.name)) continue;
-        const res = await this.deleteOne(r);
-        if (res === "killed") return;
-        steps.push(res);
-        if (!res.ok) {
-          if (res.error !== undefined) errors.push(res.error);
-          return;
-        }
-      }
+      await this.deleteInReverse((r) => r.pendingDelete || !keep.has(r.name), steps, errors);
     });
   }
 
@@ -342,20 +333,24 @@ export class EngineModel {
 
   /** `pulumi destroy`: deletes every resource, last created first; stops at the first failure. */
   async destroy(): Promise<OperationResult> {
-    return this.run("destroy", async (steps, errors) => {
-      for (const r of [...this.resources].reverse()) {
-        const res = await this.deleteOne(r);
-        if (res === "killed") return;
-        steps.push(res);
-        if (!res.ok) {
-          if (res.error !== undefined) errors.push(res.error);
-          return;
-        }
-      }
-    });
+    return this.run("destroy", (steps, errors) => this.deleteInReverse(() => true, steps, errors));
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  /** Deletes the resources `which` picks, last created first; stops at a kill or the first failure. */
+  private async deleteInReverse(which: (r: (typeof this.resources)[number]) => boolean, steps: StepResult[], errors: string[]): Promise<void> {
+    for (const r of [...this.resources].reverse()) {
+      if (!which(r)) continue;
+      const res = await this.deleteOne(r);
+      if (res === "killed") return;
+      steps.push(res);
+      if (!res.ok) {
+        if (res.error !== undefined) errors.push(res.error);
+        return;
+      }
+    }
+  }
 
   private async run(operation: CallInfo["operation"], body: (steps: StepResult[], errors: string[]) => Promise<void>): Promise<OperationResult> {
     this.operation = operation;
