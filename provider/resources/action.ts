@@ -10,7 +10,7 @@ import { runLifecycle, type LifecycleIO } from "../lifecycle/runner";
 import type { DcsApi, Job, StartCallOptions, StartedJob, StepSummary } from "../types";
 import { stepSummaries } from "../waiter/progress";
 import { claims, clientFor, lifecycleError, log, lookObservation, now, reconcileObservation, startObservation, unknownOutcomeGraceMs, waitObservation, type Location, type StepScope } from "./core";
-import { adoptWithinMs, compact, FLAT_JOB_FIELDS, jobOutputs, stableJson, waitTimeoutMs, type DurationInput, type JobOutputs, type RecordOutputs } from "./logic";
+import { adoptWithinMs, compact, withoutJobFields, jobOutputs, stableJson, waitTimeoutMs, type DurationInput, type JobOutputs, type RecordOutputs } from "./logic";
 
 /** The inputs every action resource has (besides its own). */
 export interface ActionInputs extends Location {
@@ -66,10 +66,9 @@ export function actionLabel<I extends ActionInputs>(spec: ActionSpec<I>, i: I): 
 }
 
 function outputsOf<I extends ActionInputs>(spec: ActionSpec<I>, i: I, r: LifecycleRecord, last: Job | undefined, prev: ActionOutputs<I> | undefined, extra: Record<string, unknown> = {}): ActionOutputs<I> {
-  const base: Record<string, unknown> = { ...(prev ?? {}) };
-  for (const k of spec.optionalInputs) delete base[k];
   // The flat job fields always describe the record's current job, never a previous one.
-  for (const k of FLAT_JOB_FIELDS) delete base[k];
+  const base: Record<string, unknown> = withoutJobFields({ ...(prev ?? {}) });
+  for (const k of spec.optionalInputs) delete base[k];
   delete base.pending;
   delete base.ended;
   // `triggers` in the outputs are always those of the record's latest job (what `diff` compares with).

@@ -340,7 +340,7 @@ export function diffPassThrough(olds: PassThroughOutputs, news: PassThroughInput
 }
 
 /** The flat job fields of a resource's outputs (0.1.0's public outputs), which describe one job. */
-export const FLAT_JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "steps"] as const;
+const FLAT_JOB_FIELDS = ["jobId", "jobType", "status", "beginTime", "endTime", "durationMs", "failReason", "adopted", "steps"] as const;
 
 /** Outputs without the flat job fields (for a value that drifted away from what that job set). */
 export function withoutJobFields<T extends object>(o: T): T {
